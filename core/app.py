@@ -1,0 +1,83 @@
+"""Wiring: builds the engine's parts from settings, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from pathlib import Path
+from typing import Any
+
+from core import embed
+from core.config import Settings, data_dir
+from core.embed.base import Embedder
+from core.index import Indexer, IndexReport
+from core.model import Progress
+from core.scan import Excluder
+from core.search import Searcher, VectorIndex
+from core.store import IndexIdentity, Store
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    options: dict[str, Any] = {}
+    if settings.provider == "gemini":
+        if settings.dims:
+            options["dims"] = settings.dims
+        if settings.model:
+            options["model"] = settings.model
+        if settings.gemini_base_url:
+            options["base_url"] = settings.gemini_base_url
+    return embed.create(settings.provider, **options)
+
+
+class Engine:
+    """The engine for one set of settings: store, indexer and searcher over one embedder."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        data: Path | None = None,
+        embedder: Embedder | None = None,
+        rebuild: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.data = data or data_dir()
+        self.embedder = embedder or make_embedder(settings)
+        ident = IndexIdentity(self.embedder.provider, self.embedder.model_id, self.embedder.dims)
+        self.store = Store.open(self.data, ident, rebuild=rebuild)
+        self.excluder = Excluder(settings.excludes)
+        self._searcher: Searcher | None = None
+
+    @property
+    def folders(self) -> list[Path]:
+        return self.settings.effective_folders()
+
+    def indexer(self) -> Indexer:
+        return Indexer(self.store, self.embedder, self.excluder)
+
+    def index(self, roots: Sequence[Path] | None = None) -> Generator[
+        Progress, None, IndexReport
+    ]:
+        report = yield from self.indexer().run(list(roots or self.folders))
+        if self._searcher is not None:
+            self._searcher.vectors.apply(report.changed_paths + report.deleted_paths)
+        return report
+
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.store, self.embedder, VectorIndex(self.store))
+        return self._searcher
+
+    def status(self) -> dict[str, Any]:
+        counts = self.store.counts()
+        state = self.store.read_state()
+        return {
+            "folders": [str(f) for f in self.folders],
+            "provider": self.embedder.provider,
+            "model": self.embedder.model_id,
+            "dims": self.embedder.dims,
+            "index": str(self.store.folder),
+            "index_bytes": self.store.disk_bytes(),
+            "usage_tokens": int(state.get("usage_tokens", 0)),
+            **counts,
+        }
+

@@ -1,0 +1,397 @@
+"""The ``loci`` command line: index, search, recall, status, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Generator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core import __version__
+from core.model import KINDS, Hit, Progress
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit code 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return cmd_default(args)
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"loci: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nloci: interrupted; finished work is saved, the rest is done next run",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # the engine's own errors, stated in one line
+        from core.config import SettingsError
+        from core.embed import UnknownProvider
+        from core.store import IndexError_
+
+        if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
+            print(f"loci: {exc}", file=sys.stderr)
+            return 1
+        if type(exc).__module__.startswith(("lance", "pyarrow")):
+            print(f"loci: the index could not be read ({exc}). Delete it to rebuild: "
+                  f"`loci index --rebuild`", file=sys.stderr)
+            return 1
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loci",
+        description="Search your notes, photos, PDFs and voice memos by meaning. "
+        "With no command: index the configured folders (the demo folder if none) and "
+        "show the status.",
+    )
+    parser.add_argument("--version", action="version", version=f"loci {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index folders (only what changed since last time)")
+    p.add_argument("folders", nargs="*", type=Path, help="folders to add and index "
+                   "(default: the configured folders)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="build a new index for the current provider/model/dims beside the old")
+    _provider_args(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search by meaning")
+    p.add_argument("query", nargs="*", help="what to look for, in any words or language")
+    p.add_argument("--file", type=Path, action="append", default=[],
+                   help="search by a file's content (an image, a PDF, a note); "
+                   "combine with words for one query")
+    p.add_argument("--kind", action="append", choices=KINDS, default=[],
+                   help="only this kind (repeatable)")
+    p.add_argument("--folder", help="only files below this folder")
+    p.add_argument("--since", help="only files modified since DATE (2026-03-01, 7d, 2w, 6m)")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="one JSON object per hit")
+    _provider_args(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("recall", help="the memories most related to a file")
+    p.add_argument("path", type=Path)
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recall)
+
+    p = sub.add_parser("status", help="folders, counts, provider, model and index location")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("errors", help="files that could not be indexed, and why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_errors)
+    return parser
+
+
+def _provider_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", help="embedding provider: local (default, offline) or gemini")
+    p.add_argument("--dims", type=int, help="vector size for Gemini: 768, 1536 or 3072")
+
+
+# ---- wiring ----
+
+
+def _settings(args: argparse.Namespace | None = None) -> Any:
+    from core.config import Settings
+
+    settings = Settings.load()
+    if args is not None and getattr(args, "provider", None):
+        settings.provider = args.provider
+    if args is not None and getattr(args, "dims", None):
+        settings.dims = args.dims
+    return settings
+
+
+def _engine(settings: Any, *, rebuild: bool = False) -> Any:
+    from core.app import Engine
+
+    return Engine(settings, rebuild=rebuild)
+
+
+def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False) -> T:
+    """Drive a progress generator, drawing a bar on a terminal (stderr), silent when piped."""
+    show = not quiet and sys.stderr.isatty()
+    last = 0.0
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            if show:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+            return stop.value  # type: ignore[no-any-return]
+        now = time.monotonic()
+        if show and event.total and (now - last > 0.1 or event.done == event.total):
+            last = now
+            width = 30
+            filled = int(width * event.done / event.total)
+            name = event.path[-50:]
+            sys.stderr.write(
+                f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] "
+                f"{event.done:,}/{event.total:,} {name}"
+            )
+            sys.stderr.flush()
+
+
+# ---- commands ----
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    args.folders = []
+    args.rebuild = False
+    args.provider = None
+    args.dims = None
+    code = cmd_index(args)
+    if code == 0:
+        print()
+        cmd_status(argparse.Namespace(json=False))
+    return code
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from core.store import current_identity
+
+    settings = _settings(args)
+    folders = [Path(os.path.abspath(os.path.expanduser(f))) for f in args.folders]
+    for f in folders:
+        if not f.is_dir():
+            raise CliError(f"folder not found: {f}")
+    changed = False
+    for f in folders:
+        if str(f) not in settings.folders:
+            settings.folders.append(str(f))
+            changed = True
+            print(f"Added {f} to Loci's folders.")
+    if args.provider or args.dims:
+        changed = True
+    from core.config import data_dir
+
+    engine_probe = _make_embedder(settings)
+    current = current_identity(data_dir())
+    wanted = (engine_probe.provider, engine_probe.model_id, engine_probe.dims)
+    switching = current is not None and (current.provider, current.model_id, current.dims) != wanted
+    if switching and not (args.rebuild or args.provider or args.dims):
+        from core.store import IndexIdentity, IndexMismatch
+
+        raise IndexMismatch(
+            f"the index was built with {current.describe()}, but the settings ask for "
+            f"{IndexIdentity(*wanted).describe()}; run `loci index --rebuild`"
+        )
+    from core.app import Engine
+
+    engine = Engine(settings, embedder=engine_probe, rebuild=args.rebuild or switching)
+    if changed:
+        settings.save()
+    roots = engine.folders
+    if not settings.folders:
+        print(f"No folders configured: indexing the demo folder {roots[0]}")
+    for r in roots:
+        if not r.is_dir():
+            raise CliError(f"folder not found: {r} (remove it from settings or reconnect it)")
+    report = run_with_progress(engine.index(roots))
+    if report.fatal:
+        raise CliError(report.fatal)
+    if args.rebuild or switching:
+        if report.pending == 0:
+            engine.store.make_current()
+            print(f"New index for {engine.store.ident.describe()} is now in use.")
+        else:
+            print("The new index is not complete yet (files pending); the old one stays in use.")
+    print(
+        f"Indexed {report.indexed:,} files ({report.embedded_pieces:,} pieces embedded), "
+        f"re-used {report.reused:,}, unchanged {report.unchanged:,}, removed {report.deleted:,}, "
+        f"errors {report.errors:,}, pending {report.pending:,}, "
+        f"skipped {report.skipped:,} unsupported — {report.seconds:.1f} s"
+    )
+    if report.errors:
+        print("Some files could not be indexed: `loci errors` says why.")
+    return 0
+
+
+def _make_embedder(settings: Any) -> Any:
+    from core.app import make_embedder
+
+    return make_embedder(settings)
+
+
+def parse_since(text: str) -> float:
+    m = re.fullmatch(r"(\d+)\s*([dwmy])", text.strip())
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
+        return (datetime.now() - timedelta(days=days)).timestamp()
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise CliError(f"--since: not a date: {text!r} (use 2026-03-01, 7d, 2w, 6m or 1y)")\
+            from None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from core.search import Filters
+
+    text = " ".join(args.query).strip()
+    if not text and not args.file:
+        raise CliError("give a query, a --file, or both")
+    for f in args.file:
+        if not f.is_file():
+            raise CliError(f"file not found: {f}")
+    filters = Filters(
+        kinds=args.kind,
+        folder=args.folder or "",
+        since=parse_since(args.since) if args.since else 0.0,
+    )
+    engine = _engine(_settings(args))
+    try:
+        hits = engine.searcher().search(text, files=args.file, filters=filters,
+                                        limit=args.limit)
+    except Exception as exc:
+        from core.embed import EmbedError
+        from core.extract import ExtractError
+
+        if isinstance(exc, EmbedError | ExtractError):
+            raise CliError(str(exc)) from None
+        raise
+    if args.json:
+        for h in hits:
+            print(json.dumps(h.to_json(), ensure_ascii=False))
+        return 0
+    what = text or ", ".join(str(f) for f in args.file)
+    if not hits:
+        counts = engine.store.counts()
+        hint = "try other words"
+        if filters.active():
+            hint += " or loosen the filters"
+        if counts["pending"]:
+            hint += f"; {counts['pending']} files are still waiting to be indexed"
+        if counts["files"] == 0:
+            hint = "the index is empty: run `loci index` first"
+        print(f"No good match for {what!r} ({hint}).")
+        return 0
+    print_hits(hits)
+    return 0
+
+
+def cmd_recall(args: argparse.Namespace) -> int:
+    engine = _engine(_settings())
+    path = Path(os.path.abspath(args.path))
+    try:
+        hits = engine.searcher().recall(path=str(path), limit=args.limit)
+    except KeyError:
+        raise CliError(f"{path} is not in the index (is it in one of Loci's folders? "
+                       "run `loci index`)") from None
+    if args.json:
+        for h in hits:
+            print(json.dumps(h.to_json(), ensure_ascii=False))
+        return 0
+    if not hits:
+        print(f"Nothing in the index is closely related to {path.name}.")
+        return 0
+    print(f"Related to {path.name}:")
+    print_hits(hits)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    engine = _engine(_settings())
+    st = engine.status()
+    if args.json:
+        print(json.dumps(st, ensure_ascii=False))
+        return 0
+    print(f"Folders:   {', '.join(st['folders'])}")
+    print(f"Files:     {st['files']:,} indexed, {st['errors']:,} errors, "
+          f"{st['pending']:,} pending")
+    print(f"Pieces:    {st['pieces']:,}")
+    print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
+    if st["usage_tokens"]:
+        print(f"Usage:     {st['usage_tokens']:,} tokens sent to the provider")
+    print(f"Index:     {st['index']} ({_human_bytes(st['index_bytes'])})")
+    if st["errors"]:
+        print("Run `loci errors` to see why some files could not be indexed.")
+    return 0
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    engine = _engine(_settings())
+    rows = [f for f in engine.store.files().values() if f.status in ("error", "pending")]
+    rows.sort(key=lambda f: f.path)
+    if args.json:
+        for f in rows:
+            print(json.dumps({"path": f.path, "status": f.status, "error": f.error},
+                             ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No errors: every supported file is indexed.")
+        return 0
+    for f in rows:
+        print(f"{f.path}\n    {f.status}: {f.error}")
+    return 0
+
+
+# ---- output ----
+
+
+def print_hits(hits: Sequence[Hit]) -> None:
+    tty = sys.stdout.isatty()
+    for h in hits:
+        when = datetime.fromtimestamp(h.modified).strftime("%Y-%m-%d")
+        where = describe_locator(h.locator)
+        bar = "█" * max(1, round(h.score * 10))
+        print(f"{h.score:5.2f} {bar:<10} {h.kind:<5} {h.title}")
+        print(f"      {h.path}{'  · ' + where if where else ''}  · {when}")
+        print(f"      {highlight(h.snippet, h.matched_terms, tty)}")
+
+
+def describe_locator(loc: dict[str, Any]) -> str:
+    if "heading" in loc:
+        return f"§ {loc['heading']}"
+    if "pages" in loc:
+        a, b = loc["pages"]
+        return f"p. {a}" if a == b else f"pp. {a}–{b}"
+    if "seconds" in loc:
+        a, b = loc["seconds"]
+        return f"{_clock(a)}–{_clock(b)}"
+    return ""
+
+
+def _clock(s: float) -> str:
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
+        f"{s // 60:02d}:{s % 60:02d}"
+
+
+def highlight(text: str, terms: Sequence[str], tty: bool) -> str:
+    if not tty or not terms:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t[:5]) for t in terms) + r")\w*", re.I)
+    return pattern.sub(lambda m: f"\033[1m{m.group(0)}\033[0m", text)
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

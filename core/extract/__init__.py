@@ -1,0 +1,85 @@
+"""Extractors turn one file into pieces, one extractor per kind of file.
+
+``extractor_for(path)`` picks by extension; files no extractor claims are skipped and
+counted by the indexer, not treated as errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from core.model import Piece
+
+Extractor = Callable[[Path], list[Piece]]
+
+
+class ExtractError(Exception):
+    """The file could not be read or parsed; the message is shown to the user."""
+
+
+def _text(path: Path) -> list[Piece]:
+    from core.extract.text import extract_text
+
+    return extract_text(path)
+
+
+def _pdf(path: Path) -> list[Piece]:
+    from core.extract.pdf import extract_pdf
+
+    return extract_pdf(path)
+
+
+def _image(path: Path) -> list[Piece]:
+    from core.extract.image import extract_image
+
+    return extract_image(path)
+
+
+TEXT_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".txt", ".text", ".rst", ".org"})
+PDF_SUFFIXES = frozenset({".pdf"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
+
+_BY_SUFFIX: dict[str, Extractor] = {
+    **dict.fromkeys(TEXT_SUFFIXES, _text),
+    **dict.fromkeys(PDF_SUFFIXES, _pdf),
+    **dict.fromkeys(IMAGE_SUFFIXES, _image),
+}
+
+
+def extractor_for(path: Path) -> Extractor | None:
+    return _BY_SUFFIX.get(path.suffix.lower())
+
+
+def kind_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "note"
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    return None
+
+
+def extract(path: Path) -> list[Piece]:
+    """Pieces of ``path``; raises ExtractError with a user-facing reason."""
+    extractor = extractor_for(path)
+    if extractor is None:
+        raise ExtractError(f"unsupported file type {path.suffix or '(none)'}")
+    try:
+        return extractor(path)
+    except ExtractError:
+        raise
+    except PermissionError:
+        raise ExtractError("permission denied") from None
+    except FileNotFoundError:
+        raise ExtractError("file disappeared or is a broken link") from None
+    except OSError as exc:
+        raise ExtractError(exc.strerror or str(exc)) from None
+    except MemoryError:
+        raise ExtractError("file too large to read") from None
+    except Exception as exc:  # a parser's own failure: report it, never stop the run
+        raise ExtractError(f"could not parse: {exc}") from None

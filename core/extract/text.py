@@ -1,0 +1,132 @@
+"""Markdown and plain text: decoded safely, chunked by heading and size."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core.model import Piece
+
+MAX_BYTES = 20 * 1024 * 1024
+# A chunk this size is a few paragraphs: specific enough to rank well, short enough to
+# stay far inside every provider's per-request limit (8,192 tokens for Gemini).
+TARGET_CHARS = 1500
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def decode(raw: bytes) -> str:
+    """Text of ``raw`` in whatever encoding it is in; never raises on bad bytes."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:200_000]).best()
+    if best is not None and best.encoding:
+        return raw.decode(best.encoding, errors="replace")
+    return raw.decode("latin-1")
+
+
+def looks_binary(raw: bytes) -> bool:
+    head = raw[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head
+
+
+def extract_text(path: Path) -> list[Piece]:
+    from core.extract import ExtractError
+
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ExtractError(f"text file too large ({size // (1024 * 1024)} MB; limit 20 MB)")
+    raw = path.read_bytes()
+    if looks_binary(raw):
+        raise ExtractError("not a text file (binary content)")
+    text = decode(raw).replace("\r\n", "\n")
+    stem = path.stem
+    if not text.strip():
+        # Empty notes stay findable by name.
+        return [Piece(kind="note", title=stem, text=stem, locator={})]
+    pieces: list[Piece] = []
+    for heading_path, body in sections(text):
+        title = " › ".join(heading_path) if heading_path else stem
+        for chunk in split_size(body.strip(), TARGET_CHARS):
+            if not chunk:
+                continue
+            locator = {"heading": " › ".join(heading_path)} if heading_path else {}
+            pieces.append(Piece(kind="note", title=title, text=chunk, locator=locator))
+    if not pieces:
+        pieces.append(Piece(kind="note", title=stem, text=text.strip()[:TARGET_CHARS]))
+    for piece in pieces:
+        if piece.title != stem:
+            piece.title = f"{stem} · {piece.title}" if stem not in piece.title else piece.title
+    return pieces
+
+
+def sections(text: str) -> list[tuple[list[str], str]]:
+    """Split Markdown into (heading path, body) sections; code fences are not headings."""
+    out: list[tuple[list[str], str]] = []
+    path: list[tuple[int, str]] = []
+    body: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        chunk = "\n".join(body)
+        if chunk.strip():
+            out.append(([h for _, h in path], chunk))
+
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else HEADING.match(line)
+        if match:
+            flush()
+            body = [line]
+            level = len(match.group(1))
+            path = [(lv, h) for lv, h in path if lv < level] + [(level, match.group(2))]
+        else:
+            body.append(line)
+    flush()
+    return out
+
+
+def split_size(text: str, target: int) -> list[str]:
+    """Split at paragraph, then line, then hard boundaries into chunks of about ``target``."""
+    if len(text) <= target:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for para in re.split(r"\n\s*\n", text):
+        units = [para] if len(para) <= target else _hard_split(para, target)
+        for unit in units:
+            if current and len(current) + len(unit) + 2 > target:
+                chunks.append(current)
+                current = unit
+            else:
+                current = f"{current}\n\n{unit}" if current else unit
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _hard_split(para: str, target: int) -> list[str]:
+    parts: list[str] = []
+    sentences = re.split(r"(?<=[.!?。])\s+|\n", para)
+    current = ""
+    for s in sentences:
+        while len(s) > target:
+            parts.append(s[:target])
+            s = s[target:]
+        if current and len(current) + len(s) + 1 > target:
+            parts.append(current)
+            current = s
+        else:
+            current = f"{current} {s}" if current else s
+    if current:
+        parts.append(current)
+    return parts

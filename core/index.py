@@ -1,0 +1,304 @@
+"""The indexer: bring the index in step with the folders, embedding only new content.
+
+Stat every file (mtime + size); hash only those whose stat changed; re-use stored vectors
+when the content is already known (a move, a rename, a copy, a touch); extract and embed
+the rest in batches; remove files that are gone. A file that cannot be read, parsed or
+embedded is recorded with its error and never stops the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.embed.base import EmbedError, Embedder
+from core.extract import ExtractError, extract, kind_of
+from core.model import Piece, Progress
+from core.scan import Entry, Excluder, scan
+from core.store import FileRow, FileUpdate, PieceRow, Store
+
+EMBED_BATCH = 64  # pieces per embedding call
+WRITE_BATCH = 512  # pieces buffered before one write: few versions, few fragments
+
+
+@dataclass
+class IndexReport:
+    scanned: int = 0
+    unchanged: int = 0
+    indexed: int = 0
+    reused: int = 0
+    deleted: int = 0
+    errors: int = 0
+    pending: int = 0
+    skipped: int = 0
+    embedded_pieces: int = 0
+    seconds: float = 0.0
+    fatal: str = ""
+    changed_paths: list[str] = field(default_factory=list)
+    deleted_paths: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class _Work:
+    entry: Entry
+    sha: str
+    kind: str
+    pieces: list[Piece]
+
+
+class Indexer:
+    """Runs one reconciliation of ``roots`` against ``store`` with ``embedder``."""
+
+    def __init__(self, store: Store, embedder: Embedder, excluder: Excluder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.excluder = excluder
+
+    def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
+        started = time.perf_counter()
+        report = IndexReport()
+        roots = [Path(os.path.abspath(r)) for r in roots]
+        yield Progress(0, 0, message="scanning")
+        known = self.store.files()
+        seen: set[str] = set()
+        todo: list[Entry] = []
+        error_rows: list[FileRow] = []
+        for entry in scan(roots, self.excluder):
+            report.scanned += 1
+            seen.add(entry.key)
+            old = known.get(entry.key)
+            if entry.error:
+                if old is None or old.status != "error" or old.error != entry.error:
+                    error_rows.append(_error_row(entry, entry.error))
+                else:
+                    report.unchanged += 1
+                continue
+            if kind_of(entry.path) is None:
+                report.skipped += 1
+                continue
+            if (
+                old is not None
+                and old.mtime == entry.mtime
+                and old.size == entry.size
+                and old.status in ("indexed", "error")
+            ):
+                report.unchanged += 1
+                continue
+            todo.append(entry)
+        gone = [p for p in known if p not in seen and _under(p, roots)]
+        return (yield from self._process(todo, gone, error_rows, known, report, started))
+
+    def update(self, paths: Iterable[Path], roots: Sequence[Path]) -> Generator[
+        Progress, None, IndexReport
+    ]:
+        """Bring just these paths in step (the watcher's batches): index, re-use or drop."""
+        started = time.perf_counter()
+        report = IndexReport()
+        roots = [Path(os.path.abspath(r)) for r in roots]
+        known = self.store.files()
+        todo: list[Entry] = []
+        gone: list[str] = []
+        error_rows: list[FileRow] = []
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            from core.scan import path_key
+
+            key = path_key(path)
+            if self.excluder.skips_path(path, roots):
+                continue
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                if key in known:
+                    gone.append(key)
+                # a vanished folder: drop everything below it
+                prefix = key.rstrip(os.sep) + os.sep
+                gone.extend(p for p in known if p.startswith(prefix))
+                continue
+            except OSError as exc:
+                error_rows.append(_error_row(Entry(key, path, 0, 0), exc.strerror or str(exc)))
+                continue
+            if path.is_dir():
+                for entry in scan([path], self.excluder):
+                    if entry.error:
+                        error_rows.append(_error_row(entry, entry.error))
+                    elif kind_of(entry.path) is not None:
+                        todo.append(entry)
+                continue
+            if kind_of(path) is None:
+                report.skipped += 1
+                continue
+            old = known.get(key)
+            if old and old.mtime == st.st_mtime and old.size == st.st_size and old.status in (
+                "indexed",
+                "error",
+            ):
+                report.unchanged += 1
+                continue
+            todo.append(Entry(key, path, st.st_mtime, st.st_size))
+        report.scanned = len(todo)
+        return (yield from self._process(todo, gone, error_rows, known, report, started))
+
+    def _process(
+        self,
+        todo: list[Entry],
+        gone: list[str],
+        error_rows: list[FileRow],
+        known: dict[str, FileRow],
+        report: IndexReport,
+        started: float,
+    ) -> Generator[Progress, None, IndexReport]:
+        total = len(todo)
+        known_hashes = {f.sha256 for f in known.values() if f.status == "indexed"}
+        ready: list[FileUpdate] = [FileUpdate(r) for r in error_rows]
+        report.errors += len(error_rows)
+        batch: list[_Work] = []
+        batch_pieces = 0
+        buffered = 0
+
+        def flush_writes() -> None:
+            nonlocal ready, buffered
+            self.store.write(ready)
+            ready = []
+            buffered = 0
+
+        try:
+            for done, entry in enumerate(todo, start=1):
+                yield Progress(done - 1, total, entry.key)
+                report.changed_paths.append(entry.key)
+                kind = kind_of(entry.path) or ""
+                try:
+                    sha = sha256_of(entry.path)
+                except OSError as exc:
+                    ready.append(FileUpdate(_error_row(entry, exc.strerror or str(exc), kind)))
+                    report.errors += 1
+                    continue
+                if sha in known_hashes:
+                    reused = self.store.pieces_of_hash(sha)
+                    if reused is not None:
+                        _source, rows = reused
+                        ready.append(FileUpdate(_file_row(entry, sha, kind, len(rows)), rows))
+                        buffered += len(rows)
+                        report.reused += 1
+                        continue
+                try:
+                    pieces = extract(entry.path)
+                except ExtractError as exc:
+                    ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha)))
+                    report.errors += 1
+                    continue
+                batch.append(_Work(entry, sha, kind, pieces))
+                batch_pieces += len(pieces)
+                if batch_pieces >= EMBED_BATCH:
+                    ready.extend(self._embed(batch, report))
+                    buffered += batch_pieces
+                    batch, batch_pieces = [], 0
+                    if buffered >= WRITE_BATCH:
+                        flush_writes()
+            if batch:
+                ready.extend(self._embed(batch, report))
+                batch = []
+            flush_writes()
+            if gone:
+                self.store.delete(gone)
+                report.deleted = len(gone)
+                report.deleted_paths = list(gone)
+            if total or gone:
+                self.store.optimize()
+        except EmbedError as exc:
+            # Fatal (a rejected key): keep what is done, leave the rest for the next run.
+            flush_writes()
+            report.fatal = str(exc)
+        yield Progress(total, total, message="done")
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _embed(self, batch: list[_Work], report: IndexReport) -> list[FileUpdate]:
+        """Embed a batch of files' pieces; failures fall back to one file at a time."""
+        pieces = [p for w in batch for p in w.pieces]
+        try:
+            vectors = self.embedder.embed_documents(pieces) if pieces else None
+        except EmbedError as exc:
+            if exc.fatal:
+                raise
+            if len(batch) > 1:
+                out: list[FileUpdate] = []
+                for w in batch:
+                    out.extend(self._embed([w], report))
+                return out
+            w = batch[0]
+            status = "pending" if exc.transient else "error"
+            if exc.transient:
+                report.pending += 1
+            else:
+                report.errors += 1
+            return [FileUpdate(_error_row(w.entry, str(exc), w.kind, w.sha, status))]
+        report.embedded_pieces += len(pieces)
+        updates = []
+        offset = 0
+        for w in batch:
+            n = len(w.pieces)
+            vecs = vectors[offset : offset + n] if vectors is not None else np.zeros((0, 0))
+            offset += n
+            rows = [
+                PieceRow(
+                    piece=i,
+                    kind=p.kind,
+                    mime=p.mime,
+                    title=p.title,
+                    text=p.text,
+                    locator=p.locator,
+                    vector=vecs[i],
+                )
+                for i, p in enumerate(w.pieces)
+            ]
+            updates.append(FileUpdate(_file_row(w.entry, w.sha, w.kind, n), rows))
+            report.indexed += 1
+        return updates
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    return any(path == str(r) or path.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _file_row(entry: Entry, sha: str, kind: str, pieces: int) -> FileRow:
+    return FileRow(
+        path=entry.key,
+        mtime=entry.mtime,
+        size=entry.size,
+        sha256=sha,
+        status="indexed",
+        pieces=pieces,
+        indexed_at=time.time(),
+        kind=kind,
+    )
+
+
+def _error_row(
+    entry: Entry, error: str, kind: str = "", sha: str = "", status: str = "error"
+) -> FileRow:
+    return FileRow(
+        path=entry.key,
+        mtime=entry.mtime,
+        size=entry.size,
+        sha256=sha,
+        status=status,
+        error=error,
+        pieces=0,
+        indexed_at=time.time(),
+        kind=kind or (kind_of(entry.path) or ""),
+    )

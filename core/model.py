@@ -1,0 +1,85 @@
+"""The engine's plain data: pieces of files, progress events, search hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KINDS = ("note", "image", "pdf", "audio", "video")
+
+
+@dataclass(frozen=True)
+class MediaPart:
+    """A non-text part of a piece (an image, PDF pages, an audio/video segment).
+
+    Providers that read media (Gemini) send it; text-only providers ignore it.
+    ``data`` holds the bytes when they were produced in memory (a re-encoded
+    segment); otherwise ``path`` points at the user's file, read when needed.
+    """
+
+    mime: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
+@dataclass
+class Piece:
+    """One embeddable unit of a file: a note chunk, a window of PDF pages, an image.
+
+    ``locator`` says where it sits in the file: ``{"heading": "A › B"}``,
+    ``{"pages": [1, 6]}`` or ``{"seconds": [0.0, 180.0]}``.
+    """
+
+    kind: str
+    title: str
+    text: str
+    locator: dict[str, Any] = field(default_factory=dict)
+    mime: str = "text/plain"
+    media: list[MediaPart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress event yielded by long operations: ``done`` of ``total`` so far."""
+
+    done: int
+    total: int
+    path: str = ""
+    message: str = ""
+
+
+@dataclass
+class Hit:
+    """One file in a search or recall result, represented by its best piece."""
+
+    path: str
+    kind: str
+    score: float
+    title: str
+    snippet: str
+    locator: dict[str, Any]
+    modified: float
+    piece: int = 0
+    piece_id: str = ""
+    matched_terms: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "score": round(float(self.score), 4),
+            "title": self.title,
+            "snippet": self.snippet,
+            "locator": self.locator,
+            "modified": datetime.fromtimestamp(self.modified, UTC).isoformat(),
+            "piece": self.piece,
+        }

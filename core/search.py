@@ -1,0 +1,308 @@
+"""Search and recall: exact dot-product ranking over a memory-resident matrix.
+
+The matrix of every piece vector is loaded once and kept in step with the store, so a
+query costs one matrix-vector product and a partial sort — the memory-bandwidth floor.
+Vector hits are fused with full-text (BM25) hits by reciprocal rank fusion, grouped per
+file, and cut at the embedder's score floor so that "no good match" is said honestly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.embed.base import SEARCH, SIMILARITY, Embedder, Query, normalise
+from core.extract import extract, kind_of
+from core.model import Hit, MediaPart
+from core.store import Store
+
+RRF_K = 60
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Filters:
+    kinds: Sequence[str] = ()
+    folder: str = ""
+    since: float = 0.0  # modified at or after (epoch seconds)
+
+    def active(self) -> bool:
+        return bool(self.kinds or self.folder or self.since)
+
+
+class VectorIndex:
+    """All piece vectors as one contiguous float32 matrix, plus the columns filters need."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.dims = store.ident.dims
+        self.reload()
+
+    def reload(self) -> None:
+        meta, matrix = self.store.vectors()
+        self._set(meta, matrix)
+
+    def _set(self, meta: object, matrix: np.ndarray) -> None:
+        cols = meta.to_pydict()  # type: ignore[attr-defined]
+        self.ids: list[str] = cols["id"]
+        self.paths = np.array(cols["path"], dtype=object)
+        self.kinds = np.array(cols["kind"], dtype=object)
+        self.mtimes = np.array(cols["mtime"], dtype=np.float64)
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.row_of = {pid: i for i, pid in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def apply(self, changed_paths: Iterable[str]) -> None:
+        """Re-read just these files' rows (after an index run touched them)."""
+        changed = set(changed_paths)
+        if not changed:
+            return
+        keep = np.fromiter((p not in changed for p in self.paths), dtype=bool, count=len(self))
+        meta, fresh = self.store.vectors_of(sorted(changed))
+        cols = meta.to_pydict()
+        self.ids = [pid for pid, k in zip(self.ids, keep, strict=True) if k] + cols["id"]
+        self.paths = np.concatenate([self.paths[keep], np.array(cols["path"], dtype=object)])
+        self.kinds = np.concatenate([self.kinds[keep], np.array(cols["kind"], dtype=object)])
+        self.mtimes = np.concatenate([self.mtimes[keep], np.array(cols["mtime"], np.float64)])
+        self.matrix = np.ascontiguousarray(np.concatenate([self.matrix[keep], fresh]))
+        self.row_of = {pid: i for i, pid in enumerate(self.ids)}
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active():
+            return None
+        mask = np.ones(len(self), dtype=bool)
+        if filters.kinds:
+            mask &= np.isin(self.kinds, list(filters.kinds))
+        if filters.folder:
+            prefix = os.path.abspath(os.path.expanduser(filters.folder)).rstrip(os.sep) + os.sep
+            mask &= np.fromiter((p.startswith(prefix) for p in self.paths), bool, len(self))
+        if filters.since:
+            mask &= self.mtimes >= filters.since
+        return mask
+
+    def rank(self, q: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[
+        np.ndarray, np.ndarray
+    ]:
+        """Rows and scores of the ``k`` best pieces for ``q``, best first."""
+        n = len(self)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self.matrix @ q
+        if mask is not None:
+            scores[~mask] = -np.inf
+        k = min(k, n)
+        top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
+        order = top[np.argsort(-scores[top])]
+        return order, scores[order]
+
+
+class Searcher:
+    def __init__(self, store: Store, embedder: Embedder, vectors: VectorIndex) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.vectors = vectors
+
+    # ---- queries ----
+
+    def query_vector(self, text: str = "", files: Sequence[Path] = (), task: str = SEARCH) -> (
+        np.ndarray
+    ):
+        """One vector for text, files, or both (a dropped photo plus "at night")."""
+        media: list[MediaPart] = []
+        parts: list[np.ndarray] = []
+        for f in files:
+            kind = kind_of(f)
+            if kind and kind in self.embedder.modalities and kind != "note":
+                media.extend(p for piece in extract(f) for p in piece.media[:1])
+            else:
+                parts.append(self.file_vector(f))
+        if media or (text and not parts):
+            parts.insert(0, self.embedder.embed_query(Query(text=text, media=media, task=task)))
+        elif text:
+            parts.insert(0, self.embedder.embed_query(Query(text=text, task=task)))
+        if not parts:
+            raise ValueError("nothing to search with: give a query, a file, or both")
+        return normalise(np.sum(parts, axis=0))
+
+    def file_vector(self, path: Path) -> np.ndarray:
+        """A file's meaning as one vector: its stored pieces if indexed, else embedded now."""
+        from core.scan import path_key
+
+        key = path_key(os.path.abspath(path))
+        rows = np.flatnonzero(self.vectors.paths == key) if len(self.vectors) else []
+        if len(rows):
+            return normalise(self.vectors.matrix[rows].mean(axis=0))
+        pieces = extract(Path(path))
+        return normalise(self.embedder.embed_documents(pieces).mean(axis=0))
+
+    def search(
+        self,
+        text: str = "",
+        *,
+        files: Sequence[Path] = (),
+        filters: Filters | None = None,
+        limit: int = 10,
+        exclude_paths: Iterable[str] = (),
+    ) -> list[Hit]:
+        q = self.query_vector(text, files)
+        return self.search_vector(
+            q, keywords=text, filters=filters, limit=limit, exclude_paths=exclude_paths
+        )
+
+    def search_vector(
+        self,
+        q: np.ndarray,
+        *,
+        keywords: str = "",
+        filters: Filters | None = None,
+        limit: int = 10,
+        exclude_paths: Iterable[str] = (),
+        floor: float | None = None,
+    ) -> list[Hit]:
+        filters = filters or Filters()
+        floor = self.embedder.score_floor if floor is None else floor
+        mask = self.vectors.mask(filters)
+        excluded = set(exclude_paths)
+        if excluded:
+            keep = np.fromiter(
+                (p not in excluded for p in self.vectors.paths), bool, len(self.vectors)
+            )
+            mask = keep if mask is None else mask & keep
+        depth = limit * 8 + 32
+        rows, scores = self.vectors.rank(q, depth, mask)
+        fused: dict[int, float] = {}
+        cosine: dict[int, float] = {}
+        for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+            if not np.isfinite(score):
+                break
+            fused[row] = 1.0 / (RRF_K + rank)
+            cosine[row] = score
+        keyword_rows: set[int] = set()
+        rank = 0
+        for pid, _bm25 in self.store.keyword_search(keywords, depth):
+            row = self.vectors.row_of.get(pid)
+            if row is None or (mask is not None and not mask[row]):
+                continue
+            keyword_rows.add(row)
+            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+            cosine.setdefault(row, float(self.vectors.matrix[row] @ q))
+            rank += 1
+        best: dict[str, int] = {}
+        for row in sorted(fused, key=fused.__getitem__, reverse=True):
+            path = self.vectors.paths[row]
+            ok = cosine[row] >= floor or (row in keyword_rows and cosine[row] >= floor * 0.5)
+            if ok and path not in best:
+                best[path] = row
+            if len(best) >= limit:
+                break
+        return self._hits(list(best.values()), cosine, keywords)
+
+    def recall(
+        self,
+        *,
+        path: str | None = None,
+        text: str = "",
+        limit: int = 10,
+        floor: float | None = None,
+    ) -> list[Hit]:
+        """The other files most related to ``path`` (or to ``text``), by dot product."""
+        if path is not None:
+            from core.scan import path_key
+
+            key = path_key(os.path.abspath(path)) if os.path.isabs(path) else path
+            rows = np.flatnonzero(self.vectors.paths == key)
+            if not len(rows):
+                raise KeyError(f"{path} is not in the index")
+            # Each other piece scores by its best match among this file's pieces.
+            source = self.vectors.matrix[rows]
+            scores = (self.vectors.matrix @ source.T).max(axis=1)
+            q = None
+        else:
+            key = ""
+            q = self.query_vector(text, task=SIMILARITY)
+            scores = self.vectors.matrix @ q
+        floor = self.embedder.score_floor if floor is None else floor
+        n = len(scores)
+        if key:
+            scores = np.where(self.vectors.paths == key, -np.inf, scores)
+        depth = min(n, limit * 8 + 32)
+        if depth == 0:
+            return []
+        top = np.argpartition(scores, n - depth)[n - depth :]
+        order = top[np.argsort(-scores[top])]
+        best: dict[str, int] = {}
+        cosine: dict[int, float] = {}
+        for row in order.tolist():
+            s = float(scores[row])
+            if s < floor:
+                break
+            p = self.vectors.paths[row]
+            if p not in best:
+                best[p] = row
+                cosine[row] = s
+            if len(best) >= limit:
+                break
+        return self._hits(list(best.values()), cosine, text)
+
+    def _hits(self, rows: list[int], cosine: dict[int, float], keywords: str) -> list[Hit]:
+        ids = [self.vectors.ids[r] for r in rows]
+        fetched = self.store.fetch(ids)
+        terms = query_terms(keywords)
+        hits = []
+        for r, pid in zip(rows, ids, strict=True):
+            info = fetched.get(pid)
+            if info is None:
+                continue  # removed since the matrix was loaded
+            snippet, matched = make_snippet(info["text"], terms)
+            hits.append(
+                Hit(
+                    path=info["path"],
+                    kind=info["kind"],
+                    score=float(cosine[r]),
+                    title=info["title"],
+                    snippet=snippet,
+                    locator=info["locator"],
+                    modified=float(info["mtime"]),
+                    piece=int(info["piece"]),
+                    piece_id=pid,
+                    matched_terms=matched,
+                )
+            )
+        return hits
+
+
+STOP = frozenset(
+    "a an and are as at be by for from has have i in is it its me my of on or that the this "
+    "to was were what when where which who why will with about der die das und ein eine".split()
+)
+
+
+def query_terms(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 2 and w not in STOP]
+
+
+def make_snippet(text: str, terms: Sequence[str]) -> tuple[str, list[str]]:
+    """About SNIPPET_CHARS of ``text`` around the first query term found, and the terms found."""
+    flat = " ".join(re.sub(r"(?m)^\s*#{1,6}\s+", "", text).split())
+    lower = flat.lower()
+    matched = [t for t in terms if re.search(rf"\b{re.escape(t[:5])}", lower)]
+    start = 0
+    if matched:
+        found = re.search(rf"\b{re.escape(matched[0][:5])}", lower)
+        if found:
+            start = max(0, found.start() - SNIPPET_CHARS // 3)
+            space = flat.rfind(" ", 0, start)
+            start = space + 1 if start and space >= 0 else start
+    end = min(len(flat), start + SNIPPET_CHARS)
+    if end < len(flat):
+        space = flat.rfind(" ", start, end)
+        end = space if space > start else end
+    snippet = flat[start:end]
+    return ("…" if start else "") + snippet + ("…" if end < len(flat) else ""), matched

@@ -1,0 +1,444 @@
+"""The index on disk: LanceDB tables ``pieces`` and ``files`` for one provider/model/dims.
+
+Each provider/model/dims combination gets its own folder under ``<data>/index/``; a
+``current`` file names the one in use. Building with other settings makes a new folder
+beside the old one and switches ``current`` only when it is complete, so vectors of two
+models are never mixed and a half-built index never replaces a working one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+
+class IndexError_(Exception):
+    """The index cannot be used as it is; the message says what to do."""
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+@dataclass
+class FileRow:
+    path: str
+    mtime: float
+    size: int
+    sha256: str
+    status: str  # indexed | error | pending | skipped
+    error: str = ""
+    pieces: int = 0
+    indexed_at: float = 0.0
+    kind: str = ""
+
+
+@dataclass
+class PieceRow:
+    piece: int
+    kind: str
+    mime: str
+    title: str
+    text: str
+    locator: dict[str, Any]
+    vector: np.ndarray
+
+
+@dataclass
+class FileUpdate:
+    """The new state of one file: its row in ``files`` and all its pieces (maybe none)."""
+
+    file: FileRow
+    pieces: list[PieceRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexIdentity:
+    provider: str
+    model_id: str
+    dims: int
+
+    @property
+    def slug(self) -> str:
+        raw = f"{self.provider}-{self.model_id}-{self.dims}"
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
+
+    def describe(self) -> str:
+        return f"{self.provider} / {self.model_id} ({self.dims} dims)"
+
+
+def index_root(data: Path) -> Path:
+    return data / "index"
+
+
+def current_identity(data: Path) -> IndexIdentity | None:
+    """The identity of the index in use, or None before the first index."""
+    try:
+        meta = json.loads((index_root(data) / "current.json").read_text(encoding="utf-8"))
+        return IndexIdentity(meta["provider"], meta["model_id"], int(meta["dims"]))
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
+
+
+def set_current(data: Path, ident: IndexIdentity) -> None:
+    root = index_root(data)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / "current.json.tmp"
+    tmp.write_text(json.dumps(ident.__dict__), encoding="utf-8")
+    os.replace(tmp, root / "current.json")
+
+
+def _pieces_schema(ident: IndexIdentity) -> Any:
+    import pyarrow as pa
+
+    meta = {
+        "loci.schema_version": str(SCHEMA_VERSION),
+        "loci.provider": ident.provider,
+        "loci.model_id": ident.model_id,
+        "loci.dims": str(ident.dims),
+    }
+    return pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("path", pa.string()),
+            pa.field("piece", pa.int32()),
+            pa.field("kind", pa.string()),
+            pa.field("mime", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("locator", pa.string()),
+            pa.field("mtime", pa.float64()),
+            pa.field("size", pa.int64()),
+            pa.field("sha256", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), ident.dims)),
+        ],
+        metadata=meta,
+    )
+
+
+def _files_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("path", pa.string()),
+            pa.field("mtime", pa.float64()),
+            pa.field("size", pa.int64()),
+            pa.field("sha256", pa.string()),
+            pa.field("status", pa.string()),
+            pa.field("error", pa.string()),
+            pa.field("pieces", pa.int32()),
+            pa.field("indexed_at", pa.float64()),
+            pa.field("kind", pa.string()),
+        ],
+        metadata={"loci.schema_version": str(SCHEMA_VERSION)},
+    )
+
+
+class Store:
+    """One index folder: open or create its tables, read and replace files' pieces."""
+
+    def __init__(self, folder: Path, ident: IndexIdentity) -> None:
+        import lancedb
+
+        self.folder = folder
+        self.ident = ident
+        folder.mkdir(parents=True, exist_ok=True)
+        # read_consistency_interval=0: see writes of another handle (the watcher's) at once.
+        self._db = lancedb.connect(str(folder), read_consistency_interval=timedelta(0))
+        names = set(self._db.list_tables().tables)
+        if "pieces" in names:
+            self.pieces = self._db.open_table("pieces")
+            self._check(self.pieces.schema.metadata or {})
+        else:
+            self.pieces = self._db.create_table("pieces", schema=_pieces_schema(ident))
+        if "files" in names:
+            self.files_table = self._db.open_table("files")
+        else:
+            self.files_table = self._db.create_table("files", schema=_files_schema())
+        self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
+
+    @classmethod
+    def open(cls, data: Path, ident: IndexIdentity, *, rebuild: bool = False) -> Store:
+        """Open the index for ``ident``; refuse (IndexMismatch) when another one is current.
+
+        With ``rebuild`` the index for ``ident`` is opened (or started) beside the current
+        one; the caller makes it current with ``make_current()`` once it is complete.
+        """
+        current = current_identity(data)
+        if current is not None and current != ident and not rebuild:
+            raise IndexMismatch(
+                f"the index was built with {current.describe()}, but the settings ask for "
+                f"{ident.describe()}. Vectors of two models cannot be mixed: run "
+                f"`loci index --rebuild` to build a new index (the old one is kept until "
+                f"the new one is complete), or switch the provider back."
+            )
+        store = cls(index_root(data) / ident.slug, ident)
+        if current is None:
+            set_current(data, ident)
+        store._data = data
+        return store
+
+    _data: Path | None = None
+
+    def make_current(self) -> None:
+        if self._data is not None:
+            set_current(self._data, self.ident)
+
+    def _check(self, meta: dict[bytes, bytes]) -> None:
+        found = {k.decode(): v.decode() for k, v in meta.items()}
+        version = int(found.get("loci.schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise IndexError_(
+                f"the index at {self.folder} was written by a newer Loci (schema {version}); "
+                "update Loci or delete the folder to rebuild"
+            )
+        stored = IndexIdentity(
+            found.get("loci.provider", "?"),
+            found.get("loci.model_id", "?"),
+            int(found.get("loci.dims", "0") or 0),
+        )
+        if stored != self.ident:
+            raise IndexMismatch(
+                f"the index at {self.folder} holds {stored.describe()} vectors, not "
+                f"{self.ident.describe()}; run `loci index --rebuild`"
+            )
+
+    # ---- reading ----
+
+    def files(self) -> dict[str, FileRow]:
+        table = self.files_table.to_arrow()
+        cols = {name: table.column(name).to_pylist() for name in table.column_names}
+        return {
+            p: FileRow(
+                path=p,
+                mtime=cols["mtime"][i],
+                size=cols["size"][i],
+                sha256=cols["sha256"][i],
+                status=cols["status"][i],
+                error=cols["error"][i] or "",
+                pieces=cols["pieces"][i],
+                indexed_at=cols["indexed_at"][i],
+                kind=cols["kind"][i] or "",
+            )
+            for i, p in enumerate(cols["path"])
+        }
+
+    def pieces_of_hash(self, sha256: str) -> tuple[str, list[PieceRow]] | None:
+        """The stored pieces of some file with this content, to re-use on a move or copy."""
+        from lancedb.expr import col, lit
+
+        rows = (
+            self.pieces.search()
+            .where(col("sha256") == lit(sha256))
+            .select(["path", "piece", "kind", "mime", "title", "text", "locator", "vector"])
+            .limit(None)
+            .to_arrow()
+            .to_pylist()
+        )
+        if not rows:
+            return None
+        source = rows[0]["path"]
+        mine = sorted((r for r in rows if r["path"] == source), key=lambda r: r["piece"])
+        return source, [
+            PieceRow(
+                piece=r["piece"],
+                kind=r["kind"],
+                mime=r["mime"],
+                title=r["title"],
+                text=r["text"],
+                locator=json.loads(r["locator"] or "{}"),
+                vector=np.asarray(r["vector"], dtype=np.float32),
+            )
+            for r in mine
+        ]
+
+    def vectors(self) -> tuple[Any, np.ndarray]:
+        """(arrow table of id/path/piece/kind/mtime, float32[n, dims]) of every piece."""
+        table = (
+            self.pieces.search()
+            .select(["id", "path", "piece", "kind", "mtime", "vector"])
+            .limit(None)
+            .to_arrow()
+        )
+        vec = table.column("vector")
+        if table.num_rows:
+            matrix = vec.combine_chunks().flatten().to_numpy().reshape(-1, self.ident.dims)
+        else:
+            matrix = np.zeros((0, self.ident.dims), dtype=np.float32)
+        return table.drop_columns(["vector"]), np.ascontiguousarray(matrix, dtype=np.float32)
+
+    def vectors_of(self, paths: Sequence[str]) -> tuple[Any, np.ndarray]:
+        from lancedb.expr import col
+
+        table = (
+            self.pieces.search()
+            .where(col("path").isin(list(paths)))
+            .select(["id", "path", "piece", "kind", "mtime", "vector"])
+            .limit(None)
+            .to_arrow()
+        )
+        if table.num_rows:
+            matrix = (
+                table.column("vector").combine_chunks().flatten().to_numpy()
+                .reshape(-1, self.ident.dims)
+            )
+        else:
+            matrix = np.zeros((0, self.ident.dims), dtype=np.float32)
+        return table.drop_columns(["vector"]), np.ascontiguousarray(matrix, dtype=np.float32)
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Title, text, locator … of the pieces with these ids."""
+        if not ids:
+            return {}
+        from lancedb.expr import col
+
+        rows = (
+            self.pieces.search()
+            .where(col("id").isin(list(ids)))
+            .select(["id", "path", "piece", "kind", "title", "text", "locator", "mtime"])
+            .limit(None)
+            .to_arrow()
+            .to_pylist()
+        )
+        for r in rows:
+            r["locator"] = json.loads(r["locator"] or "{}")
+        return {r["id"]: r for r in rows}
+
+    def keyword_search(self, text: str, limit: int) -> list[tuple[str, float]]:
+        """Piece ids ranked by BM25 for ``text``; empty when nothing matches."""
+        if not text.strip() or not self._fts_ready:
+            return []
+        try:
+            table = (
+                self.pieces.search(text, query_type="fts")
+                .select(["id", "_score"])
+                .limit(limit)
+                .to_arrow()
+            )
+        except Exception:
+            # A query the FTS parser rejects (stray quotes, operators) still gets vector hits.
+            return []
+        return list(zip(table.column("id").to_pylist(), table.column("_score").to_pylist(),
+                        strict=True))
+
+    def counts(self) -> dict[str, int]:
+        files = self.files_table.to_arrow().column("status").to_pylist()
+        return {
+            "files": sum(1 for s in files if s == "indexed"),
+            "errors": sum(1 for s in files if s == "error"),
+            "pending": sum(1 for s in files if s == "pending"),
+            "pieces": self.pieces.count_rows(),
+        }
+
+    def disk_bytes(self) -> int:
+        total = 0
+        for dirpath, _dirs, names in os.walk(self.folder):
+            for n in names:
+                try:
+                    total += os.path.getsize(os.path.join(dirpath, n))
+                except OSError:
+                    pass
+        return total
+
+    # ---- writing ----
+
+    def write(self, updates: Sequence[FileUpdate]) -> None:
+        """Replace the pieces and file rows of these files.
+
+        Pieces first, in one merge_insert (one version: every file's pieces swap at once);
+        then the files rows. A crash between the two leaves the old stat in ``files``,
+        so the next scan sees the file as changed and redoes it: nothing is marked
+        indexed whose pieces are not there.
+        """
+        if not updates:
+            return
+        import pyarrow as pa
+        from lancedb.expr import col
+
+        paths = [u.file.path for u in updates]
+        rows = []
+        for u in updates:
+            f = u.file
+            for p in u.pieces:
+                rows.append(
+                    {
+                        "id": f"{f.path}#{p.piece}",
+                        "path": f.path,
+                        "piece": p.piece,
+                        "kind": p.kind,
+                        "mime": p.mime,
+                        "title": p.title,
+                        "text": p.text,
+                        "locator": json.dumps(p.locator, ensure_ascii=False),
+                        "mtime": f.mtime,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                        "vector": np.asarray(p.vector, dtype=np.float32),
+                    }
+                )
+        schema = self.pieces.schema
+        data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        (
+            self.pieces.merge_insert("id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(col("path").isin(paths))
+            .execute(data)
+        )
+        file_rows = [u.file.__dict__ for u in updates]
+        (
+            self.files_table.merge_insert("path")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(pa.Table.from_pylist(file_rows, schema=self.files_table.schema))
+        )
+
+    def delete(self, paths: Iterable[str]) -> None:
+        from lancedb.expr import col
+
+        paths = list(paths)
+        for start in range(0, len(paths), 1000):
+            chunk = paths[start : start + 1000]
+            self.pieces.delete(col("path").isin(chunk))
+            self.files_table.delete(col("path").isin(chunk))
+
+    def optimize(self) -> None:
+        """Compact fragments, index new text for keyword search, prune old versions.
+
+        Old versions are kept for some minutes: another open handle may still read them.
+        """
+        from lancedb.index import FTS
+
+        if not self._fts_ready and self.pieces.count_rows():
+            self.pieces.create_index("text", config=FTS(), replace=True)
+            self._fts_ready = True
+        for table in (self.pieces, self.files_table):
+            table.optimize(cleanup_older_than=timedelta(minutes=10))
+
+    # ---- small state beside the tables (usage, batch jobs) ----
+
+    def read_state(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def update_state(self, **changes: Any) -> None:
+        state = self.read_state()
+        state.update(changes)
+        tmp = self.folder / f"state.json.{os.getpid()}.{time.monotonic_ns()}"
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.folder / "state.json")
