@@ -10,6 +10,7 @@ from core import embed
 from core.config import Settings, data_dir
 from core.embed.base import Embedder
 from core.index import Indexer, IndexReport
+from core.lock import IndexLock
 from core.model import Progress
 from core.scan import Excluder
 from core.search import Searcher, VectorIndex
@@ -45,6 +46,8 @@ class Engine:
         ident = IndexIdentity(self.embedder.provider, self.embedder.model_id, self.embedder.dims)
         self.store = Store.open(self.data, ident, rebuild=rebuild)
         self.excluder = Excluder(settings.excludes)
+        # One writer per index (see core/lock.py); readers never take it.
+        self.lock = IndexLock(self.data)
         self._searcher: Searcher | None = None
 
     @property
@@ -54,10 +57,9 @@ class Engine:
     def indexer(self) -> Indexer:
         return Indexer(self.store, self.embedder, self.excluder)
 
-    def index(self, roots: Sequence[Path] | None = None) -> Generator[
-        Progress, None, IndexReport
-    ]:
-        report = yield from self.indexer().run(list(roots or self.folders))
+    def index(self, roots: Sequence[Path] | None = None) -> Generator[Progress, None, IndexReport]:
+        with self.lock:  # IndexLocked (an IndexError_) when another Loci is updating it
+            report = yield from self.indexer().run(list(roots or self.folders))
         if self._searcher is not None:
             self._searcher.vectors.apply(report.changed_paths + report.deleted_paths)
         return report
@@ -80,4 +82,3 @@ class Engine:
             "usage_tokens": int(state.get("usage_tokens", 0)),
             **counts,
         }
-

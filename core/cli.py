@@ -34,8 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"loci: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nloci: interrupted; finished work is saved, the rest is done next run",
-              file=sys.stderr)
+        print(
+            "\nloci: interrupted; finished work is saved, the rest is done next run",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # the engine's own errors, stated in one line
         from core.config import SettingsError
@@ -46,8 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"loci: {exc}", file=sys.stderr)
             return 1
         if type(exc).__module__.startswith(("lance", "pyarrow")):
-            print(f"loci: the index could not be read ({exc}). Delete it to rebuild: "
-                  f"`loci index --rebuild`", file=sys.stderr)
+            print(
+                f"loci: the index could not be read ({exc}). Delete it to rebuild: "
+                f"`loci index --rebuild`",
+                file=sys.stderr,
+            )
             return 1
         raise
 
@@ -63,20 +68,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("index", help="index folders (only what changed since last time)")
-    p.add_argument("folders", nargs="*", type=Path, help="folders to add and index "
-                   "(default: the configured folders)")
-    p.add_argument("--rebuild", action="store_true",
-                   help="build a new index for the current provider/model/dims beside the old")
+    p.add_argument(
+        "folders",
+        nargs="*",
+        type=Path,
+        help="folders to add and index (default: the configured folders)",
+    )
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build a new index for the current provider/model/dims beside the old",
+    )
     _provider_args(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", help="search by meaning")
     p.add_argument("query", nargs="*", help="what to look for, in any words or language")
-    p.add_argument("--file", type=Path, action="append", default=[],
-                   help="search by a file's content (an image, a PDF, a note); "
-                   "combine with words for one query")
-    p.add_argument("--kind", action="append", choices=KINDS, default=[],
-                   help="only this kind (repeatable)")
+    p.add_argument(
+        "--file",
+        type=Path,
+        action="append",
+        default=[],
+        help="search by a file's content (an image, a PDF, a note); "
+        "combine with words for one query",
+    )
+    p.add_argument(
+        "--kind", action="append", choices=KINDS, default=[], help="only this kind (repeatable)"
+    )
     p.add_argument("--folder", help="only files below this folder")
     p.add_argument("--since", help="only files modified since DATE (2026-03-01, 7d, 2w, 6m)")
     p.add_argument("--limit", type=int, default=10)
@@ -187,7 +205,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     current = current_identity(data_dir())
     wanted = (engine_probe.provider, engine_probe.model_id, engine_probe.dims)
     switching = current is not None and (current.provider, current.model_id, current.dims) != wanted
-    if switching and not (args.rebuild or args.provider or args.dims):
+    if current is not None and switching and not (args.rebuild or args.provider or args.dims):
         from core.store import IndexIdentity, IndexMismatch
 
         raise IndexMismatch(
@@ -240,8 +258,9 @@ def parse_since(text: str) -> float:
     try:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
-        raise CliError(f"--since: not a date: {text!r} (use 2026-03-01, 7d, 2w, 6m or 1y)")\
-            from None
+        raise CliError(
+            f"--since: not a date: {text!r} (use 2026-03-01, 7d, 2w, 6m or 1y)"
+        ) from None
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -260,8 +279,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     engine = _engine(_settings(args))
     try:
-        hits = engine.searcher().search(text, files=args.file, filters=filters,
-                                        limit=args.limit)
+        hits = engine.searcher().search(text, files=args.file, filters=filters, limit=args.limit)
     except Exception as exc:
         from core.embed import EmbedError
         from core.extract import ExtractError
@@ -295,8 +313,9 @@ def cmd_recall(args: argparse.Namespace) -> int:
     try:
         hits = engine.searcher().recall(path=str(path), limit=args.limit)
     except KeyError:
-        raise CliError(f"{path} is not in the index (is it in one of Loci's folders? "
-                       "run `loci index`)") from None
+        raise CliError(
+            f"{path} is not in the index (is it in one of Loci's folders? run `loci index`)"
+        ) from None
     if args.json:
         for h in hits:
             print(json.dumps(h.to_json(), ensure_ascii=False))
@@ -316,8 +335,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(st, ensure_ascii=False))
         return 0
     print(f"Folders:   {', '.join(st['folders'])}")
-    print(f"Files:     {st['files']:,} indexed, {st['errors']:,} errors, "
-          f"{st['pending']:,} pending")
+    print(f"Files:     {st['files']:,} indexed, {st['errors']:,} errors, {st['pending']:,} pending")
     print(f"Pieces:    {st['pieces']:,}")
     print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
     if st["usage_tokens"]:
@@ -330,18 +348,24 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_errors(args: argparse.Namespace) -> int:
     engine = _engine(_settings())
-    rows = [f for f in engine.store.files().values() if f.status in ("error", "pending")]
+    rows = [
+        f for f in engine.store.files().values() if f.status in ("error", "unreadable", "pending")
+    ]
     rows.sort(key=lambda f: f.path)
     if args.json:
         for f in rows:
-            print(json.dumps({"path": f.path, "status": f.status, "error": f.error},
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"path": f.path, "status": f.status, "error": f.error}, ensure_ascii=False
+                )
+            )
         return 0
     if not rows:
         print("No errors: every supported file is indexed.")
         return 0
     for f in rows:
-        print(f"{f.path}\n    {f.status}: {f.error}")
+        label = "pending" if f.status == "pending" else "error"
+        print(f"{f.path}\n    {label}: {f.error}")
     return 0
 
 
@@ -373,8 +397,11 @@ def describe_locator(loc: dict[str, Any]) -> str:
 
 def _clock(s: float) -> str:
     s = int(s)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
-        f"{s // 60:02d}:{s % 60:02d}"
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
 
 
 def highlight(text: str, terms: Sequence[str], tty: bool) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.embed.base import EmbedError, Embedder
+from core.embed.base import Embedder, EmbedError
 from core.extract import ExtractError, extract, kind_of
 from core.model import Piece, Progress
 from core.scan import Entry, Excluder, scan
@@ -63,10 +63,14 @@ class _Work:
 class Indexer:
     """Runs one reconciliation of ``roots`` against ``store`` with ``embedder``."""
 
-    def __init__(self, store: Store, embedder: Embedder, excluder: Excluder) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, excluder: Excluder, *, optimize: bool = True
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.excluder = excluder
+        # The background sync turns this off and optimizes at quiet moments instead.
+        self.optimize_after_run = optimize
 
     def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
         started = time.perf_counter()
@@ -102,9 +106,9 @@ class Indexer:
         gone = [p for p in known if p not in seen and _under(p, roots)]
         return (yield from self._process(todo, gone, error_rows, known, report, started))
 
-    def update(self, paths: Iterable[Path], roots: Sequence[Path]) -> Generator[
-        Progress, None, IndexReport
-    ]:
+    def update(
+        self, paths: Iterable[Path], roots: Sequence[Path]
+    ) -> Generator[Progress, None, IndexReport]:
         """Bring just these paths in step (the watcher's batches): index, re-use or drop."""
         started = time.perf_counter()
         report = IndexReport()
@@ -143,9 +147,15 @@ class Indexer:
                 report.skipped += 1
                 continue
             old = known.get(key)
-            if old and old.mtime == st.st_mtime and old.size == st.st_size and old.status in (
-                "indexed",
-                "error",
+            if (
+                old
+                and old.mtime == st.st_mtime
+                and old.size == st.st_size
+                and old.status
+                in (
+                    "indexed",
+                    "error",
+                )
             ):
                 report.unchanged += 1
                 continue
@@ -184,7 +194,8 @@ class Indexer:
                 try:
                     sha = sha256_of(entry.path)
                 except OSError as exc:
-                    ready.append(FileUpdate(_error_row(entry, exc.strerror or str(exc), kind)))
+                    reason = (exc.strerror or str(exc)).lower()
+                    ready.append(FileUpdate(_error_row(entry, reason, kind, "", "unreadable")))
                     report.errors += 1
                     continue
                 if sha in known_hashes:
@@ -198,7 +209,8 @@ class Indexer:
                 try:
                     pieces = extract(entry.path)
                 except ExtractError as exc:
-                    ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha)))
+                    status = "unreadable" if exc.retry else "error"
+                    ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))
                     report.errors += 1
                     continue
                 batch.append(_Work(entry, sha, kind, pieces))
@@ -217,7 +229,7 @@ class Indexer:
                 self.store.delete(gone)
                 report.deleted = len(gone)
                 report.deleted_paths = list(gone)
-            if total or gone:
+            if (total or gone) and self.optimize_after_run:
                 self.store.optimize()
         except EmbedError as exc:
             # Fatal (a rejected key): keep what is done, leave the rest for the next run.

@@ -87,9 +87,9 @@ class VectorIndex:
             mask &= self.mtimes >= filters.since
         return mask
 
-    def rank(self, q: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[
-        np.ndarray, np.ndarray
-    ]:
+    def rank(
+        self, q: np.ndarray, k: int, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rows and scores of the ``k`` best pieces for ``q``, best first."""
         n = len(self)
         if n == 0:
@@ -111,9 +111,9 @@ class Searcher:
 
     # ---- queries ----
 
-    def query_vector(self, text: str = "", files: Sequence[Path] = (), task: str = SEARCH) -> (
-        np.ndarray
-    ):
+    def query_vector(
+        self, text: str = "", files: Sequence[Path] = (), task: str = SEARCH
+    ) -> np.ndarray:
         """One vector for text, files, or both (a dropped photo plus "at night")."""
         media: list[MediaPart] = []
         parts: list[np.ndarray] = []
@@ -136,8 +136,7 @@ class Searcher:
         from core.scan import path_key
 
         key = path_key(os.path.abspath(path))
-        rows = np.flatnonzero(self.vectors.paths == key) if len(self.vectors) else []
-        if len(rows):
+        if len(self.vectors) and (rows := np.flatnonzero(self.vectors.paths == key)).size:
             return normalise(self.vectors.matrix[rows].mean(axis=0))
         pieces = extract(Path(path))
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))

@@ -23,6 +23,10 @@ import numpy as np
 SCHEMA_VERSION = 1
 
 
+# The error of a file whose write a crash cut short; the next run redoes it.
+INTERRUPTED = "interrupted while indexing; redone on the next run"
+
+
 class IndexError_(Exception):
     """The index cannot be used as it is; the message says what to do."""
 
@@ -37,7 +41,9 @@ class FileRow:
     mtime: float
     size: int
     sha256: str
-    status: str  # indexed | error | pending | skipped
+    # indexed | error (retried when the file changes) | unreadable (retried every run:
+    # permissions) | pending (embedding failed for a passing reason: retried every run)
+    status: str
     error: str = ""
     pieces: int = 0
     indexed_at: float = 0.0
@@ -291,7 +297,10 @@ class Store:
         )
         if table.num_rows:
             matrix = (
-                table.column("vector").combine_chunks().flatten().to_numpy()
+                table.column("vector")
+                .combine_chunks()
+                .flatten()
+                .to_numpy()
                 .reshape(-1, self.ident.dims)
             )
         else:
@@ -330,14 +339,15 @@ class Store:
         except Exception:
             # A query the FTS parser rejects (stray quotes, operators) still gets vector hits.
             return []
-        return list(zip(table.column("id").to_pylist(), table.column("_score").to_pylist(),
-                        strict=True))
+        return list(
+            zip(table.column("id").to_pylist(), table.column("_score").to_pylist(), strict=True)
+        )
 
     def counts(self) -> dict[str, int]:
         files = self.files_table.to_arrow().column("status").to_pylist()
         return {
             "files": sum(1 for s in files if s == "indexed"),
-            "errors": sum(1 for s in files if s == "error"),
+            "errors": sum(1 for s in files if s in ("error", "unreadable")),
             "pending": sum(1 for s in files if s == "pending"),
             "pieces": self.pieces.count_rows(),
         }
@@ -357,10 +367,11 @@ class Store:
     def write(self, updates: Sequence[FileUpdate]) -> None:
         """Replace the pieces and file rows of these files.
 
-        Pieces first, in one merge_insert (one version: every file's pieces swap at once);
-        then the files rows. A crash between the two leaves the old stat in ``files``,
-        so the next scan sees the file as changed and redoes it: nothing is marked
-        indexed whose pieces are not there.
+        Three commits, so that a crash (SIGKILL, power cut) between any two of them leaves
+        a consistent index: first the files rows are marked ``pending`` ("interrupted"),
+        then every file's pieces swap in one merge_insert (one version: no file is ever
+        half old, half new), then the final files rows. A file is never marked indexed
+        whose pieces are not there, and a pending file is redone by the next run.
         """
         if not updates:
             return
@@ -390,6 +401,16 @@ class Store:
                 )
         schema = self.pieces.schema
         data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        interrupted = [
+            {**u.file.__dict__, "status": "pending", "error": INTERRUPTED, "pieces": 0}
+            for u in updates
+        ]
+        (
+            self.files_table.merge_insert("path")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(pa.Table.from_pylist(interrupted, schema=self.files_table.schema))
+        )
         (
             self.pieces.merge_insert("id")
             .when_matched_update_all()
@@ -411,6 +432,10 @@ class Store:
         paths = list(paths)
         for start in range(0, len(paths), 1000):
             chunk = paths[start : start + 1000]
+            # Pending first: a crash before the rows go never leaves "indexed" without pieces.
+            self.files_table.update(
+                where=col("path").isin(chunk), values={"status": "pending", "error": INTERRUPTED}
+            )
             self.pieces.delete(col("path").isin(chunk))
             self.files_table.delete(col("path").isin(chunk))
 

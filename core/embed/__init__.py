@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.embed.base import EmbedError, Embedder, Query, normalise
+from core.embed.base import Embedder, EmbedError, Query, normalise
 
 Factory = Callable[..., Embedder]
 _FACTORIES: dict[str, Factory] = {}

@@ -15,7 +15,15 @@ Extractor = Callable[[Path], list[Piece]]
 
 
 class ExtractError(Exception):
-    """The file could not be read or parsed; the message is shown to the user."""
+    """The file could not be read or parsed; the message is shown to the user.
+
+    ``retry``: the cause is outside the file's content (permissions), so a later run
+    tries again even if the file's stat has not changed.
+    """
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 def _text(path: Path) -> list[Piece]:
@@ -70,11 +78,15 @@ def extract(path: Path) -> list[Piece]:
     if extractor is None:
         raise ExtractError(f"unsupported file type {path.suffix or '(none)'}")
     try:
-        return extractor(path)
+        pieces = extractor(path)
+        for piece in pieces:  # names from a non-UTF-8 file system must still be storable
+            piece.title = _storable(piece.title)
+            piece.text = _storable(piece.text)
+        return pieces
     except ExtractError:
         raise
     except PermissionError:
-        raise ExtractError("permission denied") from None
+        raise ExtractError("permission denied", retry=True) from None
     except FileNotFoundError:
         raise ExtractError("file disappeared or is a broken link") from None
     except OSError as exc:
@@ -83,3 +95,11 @@ def extract(path: Path) -> list[Piece]:
         raise ExtractError("file too large to read") from None
     except Exception as exc:  # a parser's own failure: report it, never stop the run
         raise ExtractError(f"could not parse: {exc}") from None
+
+
+def _storable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

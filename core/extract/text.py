@@ -26,9 +26,12 @@ def decode(raw: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:200_000]).best()
-    if best is not None and best.encoding:
-        return raw.decode(best.encoding, errors="replace")
-    return raw.decode("latin-1")
+    encoding = best.encoding if best is not None else ""
+    # Short Western texts look alike in every single-byte Latin code page and the detector
+    # guesses among them; cp1252 (a superset of Latin-1) is by far the likeliest source.
+    if not encoding or encoding.startswith(("cp125", "latin", "iso8859", "mac_")):
+        encoding = "cp1252"
+    return raw.decode(encoding, errors="replace")
 
 
 def looks_binary(raw: bytes) -> bool:

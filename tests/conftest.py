@@ -1,0 +1,37 @@
+"""Shared fixtures: every test gets its own config and data folders; Qt runs offscreen."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The local model's numpy forward pass on one BLAS thread: fast and deterministic.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never touch the user's real settings or index."""
+    base = tmp_path_factory.mktemp("loci-home")
+    monkeypatch.setenv("LOCI_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("LOCI_DATA_DIR", str(base / "data"))
+    for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return base
+
+
+@pytest.fixture
+def hash_embedder():
+    from tests.helpers import HashEmbedder
+
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def local_embedder():
+    """The real offline model, loaded once per test session."""
+    from core.embed.local import LocalEmbedder
+
+    return LocalEmbedder()
