@@ -55,7 +55,8 @@ class Engine:
         return self.settings.effective_folders()
 
     def indexer(self) -> Indexer:
-        return Indexer(self.store, self.embedder, self.excluder)
+        local_only = [Path(p).expanduser() for p in self.settings.local_only]
+        return Indexer(self.store, self.embedder, self.excluder, local_only)
 
     def index(self, roots: Sequence[Path] | None = None) -> Generator[Progress, None, IndexReport]:
         with self.lock:  # IndexLocked (an IndexError_) when another Loci is updating it

@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build a new index for the current provider/model/dims beside the old",
     )
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="Gemini only: embed through the batch API (half price; the results come later: "
+        "run again to collect them)",
+    )
+    p.add_argument("--wait", action="store_true", help="with --batch: wait for the results")
     _provider_args(p)
     p.set_defaults(func=cmd_index)
 
@@ -174,6 +181,7 @@ def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False)
 def cmd_default(args: argparse.Namespace) -> int:
     args.folders = []
     args.rebuild = False
+    args.batch = False
     args.provider = None
     args.dims = None
     code = cmd_index(args)
@@ -223,7 +231,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     for r in roots:
         if not r.is_dir():
             raise CliError(f"folder not found: {r} (remove it from settings or reconnect it)")
-    report = run_with_progress(engine.index(roots))
+    if args.batch:
+        report = _batch(engine, roots, wait=args.wait)
+        if report is None:
+            return 0
+    else:
+        report = run_with_progress(engine.index(roots))
     if report.fatal:
         raise CliError(report.fatal)
     if args.rebuild or switching:
@@ -241,6 +254,35 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report.errors:
         print("Some files could not be indexed: `loci errors` says why.")
     return 0
+
+
+def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
+    """Submit or collect a batch job; the index report once ingested, else None."""
+    from core import batch
+
+    job = batch.pending_job(engine)
+    if job is None:
+        with engine.lock:
+            job = batch.submit(engine, roots)
+        if job is None:
+            print("Nothing new to embed; updating the index online.")
+            return run_with_progress(engine.index(roots))
+        print(
+            f"Submitted batch job {job['name']}: {len(job['keys']):,} pieces from "
+            f"{job['files']:,} files."
+        )
+    while True:
+        vectors = batch.poll(engine, job)
+        if vectors is not None:
+            print(f"Batch job {job['name']} is done; storing its vectors.")
+            return run_with_progress(batch.ingest(engine, job, vectors, roots))
+        if not wait:
+            print(
+                "The batch job is still running: run `loci index --batch` again later "
+                "(or add --wait). Nothing is lost meanwhile."
+            )
+            return None
+        time.sleep(float(os.environ.get("LOCI_BATCH_POLL_S", "30")))
 
 
 def _make_embedder(settings: Any) -> Any:

@@ -58,25 +58,47 @@ class _Work:
     sha: str
     kind: str
     pieces: list[Piece]
+    # A local-only folder's file while a cloud provider is in use: stored for keyword search
+    # with a zero vector, never sent anywhere.
+    keyword_only: bool = False
 
 
 class Indexer:
     """Runs one reconciliation of ``roots`` against ``store`` with ``embedder``."""
 
     def __init__(
-        self, store: Store, embedder: Embedder, excluder: Excluder, *, optimize: bool = True
+        self,
+        store: Store,
+        embedder: Embedder,
+        excluder: Excluder,
+        local_only: Sequence[Path] = (),
+        *,
+        optimize: bool = True,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.excluder = excluder
+        # Files below these folders never reach a cloud provider.
+        self.local_only = [Path(os.path.abspath(p)) for p in local_only]
+        self.batch_pieces = int(getattr(embedder, "preferred_batch", EMBED_BATCH))
         # The background sync turns this off and optimizes at quiet moments instead.
         self.optimize_after_run = optimize
 
+    def _keyword_only(self, key: str) -> bool:
+        return self.embedder.provider != "local" and _under(key, self.local_only)
+
     def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
         started = time.perf_counter()
+        yield Progress(0, 0, message="scanning")
+        todo, gone, error_rows, known, report = self.plan(roots)
+        return (yield from self._process(todo, gone, error_rows, known, report, started))
+
+    def plan(
+        self, roots: Sequence[Path]
+    ) -> tuple[list[Entry], list[str], list[FileRow], dict[str, FileRow], IndexReport]:
+        """What a run would do: files to (re)index, files gone, scan errors. Stat only."""
         report = IndexReport()
         roots = [Path(os.path.abspath(r)) for r in roots]
-        yield Progress(0, 0, message="scanning")
         known = self.store.files()
         seen: set[str] = set()
         todo: list[Entry] = []
@@ -104,7 +126,7 @@ class Indexer:
                 continue
             todo.append(entry)
         gone = [p for p in known if p not in seen and _under(p, roots)]
-        return (yield from self._process(todo, gone, error_rows, known, report, started))
+        return todo, gone, error_rows, known, report
 
     def update(
         self, paths: Iterable[Path], roots: Sequence[Path]
@@ -200,7 +222,10 @@ class Indexer:
                     continue
                 if sha in known_hashes:
                     reused = self.store.pieces_of_hash(sha)
-                    if reused is not None:
+                    # Zero vectors (keyword-only copies) are not real vectors to re-use.
+                    if reused is not None and (
+                        self._keyword_only(entry.key) or all(r.vector.any() for r in reused[1])
+                    ):
                         _source, rows = reused
                         ready.append(FileUpdate(_file_row(entry, sha, kind, len(rows)), rows))
                         buffered += len(rows)
@@ -213,9 +238,9 @@ class Indexer:
                     ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))
                     report.errors += 1
                     continue
-                batch.append(_Work(entry, sha, kind, pieces))
+                batch.append(_Work(entry, sha, kind, pieces, self._keyword_only(entry.key)))
                 batch_pieces += len(pieces)
-                if batch_pieces >= EMBED_BATCH:
+                if batch_pieces >= self.batch_pieces:
                     ready.extend(self._embed(batch, report))
                     buffered += batch_pieces
                     batch, batch_pieces = [], 0
@@ -235,37 +260,37 @@ class Indexer:
             # Fatal (a rejected key): keep what is done, leave the rest for the next run.
             flush_writes()
             report.fatal = str(exc)
+        self._record_usage()
         yield Progress(total, total, message="done")
         report.seconds = time.perf_counter() - started
         return report
 
     def _embed(self, batch: list[_Work], report: IndexReport) -> list[FileUpdate]:
-        """Embed a batch of files' pieces; failures fall back to one file at a time."""
-        pieces = [p for w in batch for p in w.pieces]
-        try:
-            vectors = self.embedder.embed_documents(pieces) if pieces else None
-        except EmbedError as exc:
-            if exc.fatal:
-                raise
-            if len(batch) > 1:
-                out: list[FileUpdate] = []
-                for w in batch:
-                    out.extend(self._embed([w], report))
-                return out
-            w = batch[0]
-            status = "pending" if exc.transient else "error"
-            if exc.transient:
-                report.pending += 1
-            else:
-                report.errors += 1
-            return [FileUpdate(_error_row(w.entry, str(exc), w.kind, w.sha, status))]
-        report.embedded_pieces += len(pieces)
+        """Embed a batch of files' pieces; a piece's failure fails only its own file."""
+        pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
+        results = self._embed_pieces(pieces)
         updates = []
         offset = 0
         for w in batch:
             n = len(w.pieces)
-            vecs = vectors[offset : offset + n] if vectors is not None else np.zeros((0, 0))
-            offset += n
+            if w.keyword_only:
+                vecs: list[np.ndarray | EmbedError] = [
+                    np.zeros(self.store.ident.dims, dtype=np.float32)
+                ] * n
+            else:
+                vecs = results[offset : offset + n]
+                offset += n
+            failure = next((v for v in vecs if isinstance(v, EmbedError)), None)
+            if failure is not None:
+                if failure.fatal:
+                    raise failure
+                if failure.transient:
+                    report.pending += 1
+                else:
+                    report.errors += 1
+                status = "pending" if failure.transient else "error"
+                updates.append(FileUpdate(_error_row(w.entry, str(failure), w.kind, w.sha, status)))
+                continue
             rows = [
                 PieceRow(
                     piece=i,
@@ -274,13 +299,44 @@ class Indexer:
                     title=p.title,
                     text=p.text,
                     locator=p.locator,
-                    vector=vecs[i],
+                    vector=vecs[i],  # type: ignore[arg-type]
                 )
                 for i, p in enumerate(w.pieces)
             ]
+            if not w.keyword_only:
+                report.embedded_pieces += n
             updates.append(FileUpdate(_file_row(w.entry, w.sha, w.kind, n), rows))
             report.indexed += 1
         return updates
+
+    def _record_usage(self) -> None:
+        """Add the tokens the provider reported since last time to the index's total."""
+        used = int(getattr(self.embedder, "usage_tokens", 0) or 0)
+        new = used - self._usage_seen
+        if new > 0:
+            total = int(self.store.read_state().get("usage_tokens", 0))
+            self.store.update_state(usage_tokens=total + new)
+            self._usage_seen = used
+
+    _usage_seen = 0
+
+    def _embed_pieces(self, pieces: list[Piece]) -> list[np.ndarray | EmbedError]:
+        """One vector or one error per piece, whatever the provider offers."""
+        if not pieces:
+            return []
+        each = getattr(self.embedder, "embed_each", None)
+        if each is not None:
+            return list(each(pieces))
+        try:
+            return list(self.embedder.embed_documents(pieces))
+        except EmbedError as exc:
+            if exc.fatal or len(pieces) == 1:
+                return [exc] * len(pieces)
+        # Find the culprit one piece at a time; the others still get their vectors.
+        out: list[np.ndarray | EmbedError] = []
+        for p in pieces:
+            out.extend(self._embed_pieces([p]))
+        return out
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:

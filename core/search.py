@@ -196,7 +196,11 @@ class Searcher:
         best: dict[str, int] = {}
         for row in sorted(fused, key=fused.__getitem__, reverse=True):
             path = self.vectors.paths[row]
-            ok = cosine[row] >= floor or (row in keyword_rows and cosine[row] >= floor * 0.5)
+            ok = cosine[row] >= floor or (
+                row in keyword_rows
+                # a keyword-only piece (local-only folder under a cloud provider) has no vector
+                and (cosine[row] >= floor * 0.5 or not self.vectors.matrix[row].any())
+            )
             if ok and path not in best:
                 best[path] = row
             if len(best) >= limit:

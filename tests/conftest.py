@@ -35,3 +35,7 @@ def local_embedder():
     from core.embed.local import LocalEmbedder
 
     return LocalEmbedder()
+
+
+# The fake Gemini server on 127.0.0.1 (the real SDK talks to it); see tests/fakes.
+from tests.fakes.gemini_server import gemini_server  # noqa: E402, F401
