@@ -40,6 +40,11 @@ def test_index_and_search_through_gemini(gemini_server, folder: Path) -> None:
     assert found[0]["path"].endswith("cats.md")
     query = gemini_server.embed_bodies()[-1]["requests"][0]["content"]["parts"][0]["text"]
     assert query == "task: search result | query: tabby cat sofa"
+    loci("search", "--file", str(folder / "photos" / "beach.png"), "at night")
+    (request,) = gemini_server.embed_bodies()[-1]["requests"]  # one query, one Content
+    parts = request["content"]["parts"]
+    assert parts[0]["text"] == "task: search result | query: at night"
+    assert parts[1]["inline_data"]["mime_type"] == "image/png" and len(parts) == 2
     status = json.loads(loci("status", "--json").stdout)
     assert status["provider"] == "gemini" and status["dims"] == 768
     assert status["usage_tokens"] > 0
