@@ -35,8 +35,36 @@ class Filters:
         return bool(self.kinds or self.folder or self.since)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent state of the matrix and its columns; replaced whole, never mutated."""
+
+    ids: list[str]
+    paths: np.ndarray
+    kinds: np.ndarray
+    mtimes: np.ndarray
+    matrix: np.ndarray
+    row_of: dict[str, int]
+
+    @classmethod
+    def build(cls, cols: dict[str, list], matrix: np.ndarray) -> Snapshot:
+        ids = list(cols["id"])
+        return cls(
+            ids=ids,
+            paths=np.array(cols["path"], dtype=object),
+            kinds=np.array(cols["kind"], dtype=object),
+            mtimes=np.array(cols["mtime"], dtype=np.float64),
+            matrix=np.ascontiguousarray(matrix, dtype=np.float32),
+            row_of={pid: i for i, pid in enumerate(ids)},
+        )
+
+
 class VectorIndex:
-    """All piece vectors as one contiguous float32 matrix, plus the columns filters need."""
+    """All piece vectors as one contiguous float32 matrix, plus the columns filters need.
+
+    Updates build a new :class:`Snapshot` and swap it in with one assignment, so a search
+    running on another thread always sees one consistent state.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -45,56 +73,64 @@ class VectorIndex:
 
     def reload(self) -> None:
         meta, matrix = self.store.vectors()
-        self._set(meta, matrix)
+        self.snap = Snapshot.build(meta.to_pydict(), matrix)
 
-    def _set(self, meta: object, matrix: np.ndarray) -> None:
-        cols = meta.to_pydict()  # type: ignore[attr-defined]
-        self.ids: list[str] = cols["id"]
-        self.paths = np.array(cols["path"], dtype=object)
-        self.kinds = np.array(cols["kind"], dtype=object)
-        self.mtimes = np.array(cols["mtime"], dtype=np.float64)
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        self.row_of = {pid: i for i, pid in enumerate(self.ids)}
+    # Read-only views of the current snapshot.
+    ids = property(lambda self: self.snap.ids)
+    paths = property(lambda self: self.snap.paths)
+    kinds = property(lambda self: self.snap.kinds)
+    mtimes = property(lambda self: self.snap.mtimes)
+    matrix = property(lambda self: self.snap.matrix)
+    row_of = property(lambda self: self.snap.row_of)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.snap.ids)
 
     def apply(self, changed_paths: Iterable[str]) -> None:
         """Re-read just these files' rows (after an index run touched them)."""
         changed = set(changed_paths)
         if not changed:
             return
-        keep = np.fromiter((p not in changed for p in self.paths), dtype=bool, count=len(self))
+        old = self.snap
+        keep = np.fromiter((p not in changed for p in old.paths), dtype=bool, count=len(old.ids))
         meta, fresh = self.store.vectors_of(sorted(changed))
         cols = meta.to_pydict()
-        self.ids = [pid for pid, k in zip(self.ids, keep, strict=True) if k] + cols["id"]
-        self.paths = np.concatenate([self.paths[keep], np.array(cols["path"], dtype=object)])
-        self.kinds = np.concatenate([self.kinds[keep], np.array(cols["kind"], dtype=object)])
-        self.mtimes = np.concatenate([self.mtimes[keep], np.array(cols["mtime"], np.float64)])
-        self.matrix = np.ascontiguousarray(np.concatenate([self.matrix[keep], fresh]))
-        self.row_of = {pid: i for i, pid in enumerate(self.ids)}
+        merged = {
+            "id": [pid for pid, k in zip(old.ids, keep, strict=True) if k] + cols["id"],
+            "path": list(old.paths[keep]) + cols["path"],
+            "kind": list(old.kinds[keep]) + cols["kind"],
+            "mtime": list(old.mtimes[keep]) + cols["mtime"],
+        }
+        self.snap = Snapshot.build(merged, np.concatenate([old.matrix[keep], fresh]))
 
-    def mask(self, filters: Filters) -> np.ndarray | None:
+    def mask(self, filters: Filters, snap: Snapshot | None = None) -> np.ndarray | None:
         if not filters.active():
             return None
-        mask = np.ones(len(self), dtype=bool)
+        v = snap or self.snap
+        n = len(v.ids)
+        mask = np.ones(n, dtype=bool)
         if filters.kinds:
-            mask &= np.isin(self.kinds, list(filters.kinds))
+            mask &= np.isin(v.kinds, list(filters.kinds))
         if filters.folder:
             prefix = os.path.abspath(os.path.expanduser(filters.folder)).rstrip(os.sep) + os.sep
-            mask &= np.fromiter((p.startswith(prefix) for p in self.paths), bool, len(self))
+            mask &= np.fromiter((p.startswith(prefix) for p in v.paths), bool, n)
         if filters.since:
-            mask &= self.mtimes >= filters.since
+            mask &= v.mtimes >= filters.since
         return mask
 
     def rank(
-        self, q: np.ndarray, k: int, mask: np.ndarray | None = None
+        self,
+        q: np.ndarray,
+        k: int,
+        mask: np.ndarray | None = None,
+        snap: Snapshot | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Rows and scores of the ``k`` best pieces for ``q``, best first."""
-        n = len(self)
+        matrix = (snap or self.snap).matrix
+        n = len(matrix)
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self.matrix @ q
+        scores = matrix @ q
         if mask is not None:
             scores[~mask] = -np.inf
         k = min(k, n)
@@ -133,11 +169,12 @@ class Searcher:
 
     def file_vector(self, path: Path) -> np.ndarray:
         """A file's meaning as one vector: its stored pieces if indexed, else embedded now."""
+        snap = self.vectors.snap  # one consistent state for the whole call
         from core.scan import path_key
 
         key = path_key(os.path.abspath(path))
-        if len(self.vectors) and (rows := np.flatnonzero(self.vectors.paths == key)).size:
-            return normalise(self.vectors.matrix[rows].mean(axis=0))
+        if len(snap.ids) and (rows := np.flatnonzero(snap.paths == key)).size:
+            return normalise(snap.matrix[rows].mean(axis=0))
         pieces = extract(Path(path))
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))
 
@@ -165,17 +202,16 @@ class Searcher:
         exclude_paths: Iterable[str] = (),
         floor: float | None = None,
     ) -> list[Hit]:
+        snap = self.vectors.snap  # one consistent state for the whole call
         filters = filters or Filters()
         floor = self.embedder.score_floor if floor is None else floor
-        mask = self.vectors.mask(filters)
+        mask = self.vectors.mask(filters, snap)
         excluded = set(exclude_paths)
         if excluded:
-            keep = np.fromiter(
-                (p not in excluded for p in self.vectors.paths), bool, len(self.vectors)
-            )
+            keep = np.fromiter((p not in excluded for p in snap.paths), bool, len(snap.ids))
             mask = keep if mask is None else mask & keep
         depth = limit * 8 + 32
-        rows, scores = self.vectors.rank(q, depth, mask)
+        rows, scores = self.vectors.rank(q, depth, mask, snap)
         fused: dict[int, float] = {}
         cosine: dict[int, float] = {}
         for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
@@ -186,26 +222,26 @@ class Searcher:
         keyword_rows: set[int] = set()
         rank = 0
         for pid, _bm25 in self.store.keyword_search(keywords, depth):
-            row = self.vectors.row_of.get(pid)
+            row = snap.row_of.get(pid)
             if row is None or (mask is not None and not mask[row]):
                 continue
             keyword_rows.add(row)
             fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-            cosine.setdefault(row, float(self.vectors.matrix[row] @ q))
+            cosine.setdefault(row, float(snap.matrix[row] @ q))
             rank += 1
         best: dict[str, int] = {}
         for row in sorted(fused, key=fused.__getitem__, reverse=True):
-            path = self.vectors.paths[row]
+            path = snap.paths[row]
             ok = cosine[row] >= floor or (
                 row in keyword_rows
                 # a keyword-only piece (local-only folder under a cloud provider) has no vector
-                and (cosine[row] >= floor * 0.5 or not self.vectors.matrix[row].any())
+                and (cosine[row] >= floor * 0.5 or not snap.matrix[row].any())
             )
             if ok and path not in best:
                 best[path] = row
             if len(best) >= limit:
                 break
-        return self._hits(list(best.values()), cosine, keywords)
+        return self._hits(snap, list(best.values()), cosine, keywords)
 
     def recall(
         self,
@@ -216,25 +252,26 @@ class Searcher:
         floor: float | None = None,
     ) -> list[Hit]:
         """The other files most related to ``path`` (or to ``text``), by dot product."""
+        snap = self.vectors.snap  # one consistent state for the whole call
         if path is not None:
             from core.scan import path_key
 
             key = path_key(os.path.abspath(path)) if os.path.isabs(path) else path
-            rows = np.flatnonzero(self.vectors.paths == key)
+            rows = np.flatnonzero(snap.paths == key)
             if not len(rows):
                 raise KeyError(f"{path} is not in the index")
             # Each other piece scores by its best match among this file's pieces.
-            source = self.vectors.matrix[rows]
-            scores = (self.vectors.matrix @ source.T).max(axis=1)
+            source = snap.matrix[rows]
+            scores = (snap.matrix @ source.T).max(axis=1)
             q = None
         else:
             key = ""
             q = self.query_vector(text, task=SIMILARITY)
-            scores = self.vectors.matrix @ q
+            scores = snap.matrix @ q
         floor = self.embedder.score_floor if floor is None else floor
         n = len(scores)
         if key:
-            scores = np.where(self.vectors.paths == key, -np.inf, scores)
+            scores = np.where(snap.paths == key, -np.inf, scores)
         depth = min(n, limit * 8 + 32)
         if depth == 0:
             return []
@@ -246,16 +283,18 @@ class Searcher:
             s = float(scores[row])
             if s < floor:
                 break
-            p = self.vectors.paths[row]
+            p = snap.paths[row]
             if p not in best:
                 best[p] = row
                 cosine[row] = s
             if len(best) >= limit:
                 break
-        return self._hits(list(best.values()), cosine, text)
+        return self._hits(snap, list(best.values()), cosine, text)
 
-    def _hits(self, rows: list[int], cosine: dict[int, float], keywords: str) -> list[Hit]:
-        ids = [self.vectors.ids[r] for r in rows]
+    def _hits(
+        self, snap: Snapshot, rows: list[int], cosine: dict[int, float], keywords: str
+    ) -> list[Hit]:
+        ids = [snap.ids[r] for r in rows]
         fetched = self.store.fetch(ids)
         terms = query_terms(keywords)
         hits = []

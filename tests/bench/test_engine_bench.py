@@ -13,7 +13,7 @@ import numpy as np
 from core.config import Settings
 from core.index import Indexer
 from core.scan import Excluder
-from core.search import VectorIndex
+from core.search import Snapshot, VectorIndex
 from core.store import IndexIdentity, Store
 from tests.bench.conftest import make_notes, report
 from tests.helpers import HashEmbedder
@@ -42,9 +42,13 @@ def test_ranking_is_at_the_bare_numpy_floor() -> None:
     matrix = rng.standard_normal((n, dims), dtype=np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     vindex = VectorIndex.__new__(VectorIndex)
-    vindex.matrix = matrix
-    vindex.ids = [f"p{i}" for i in range(n)]
-    vindex.paths = np.array([f"/f/{i // 3}" for i in range(n)], dtype=object)
+    cols = {
+        "id": [f"p{i}" for i in range(n)],
+        "path": [f"/f/{i // 3}" for i in range(n)],
+        "kind": ["note"] * n,
+        "mtime": [0.0] * n,
+    }
+    vindex.snap = Snapshot.build(cols, matrix)
     queries = [m / np.linalg.norm(m) for m in rng.standard_normal((30, dims), dtype=np.float32)]
     depth = k * 8 + 32  # what Searcher asks for
 

@@ -1,0 +1,87 @@
+"""Entry point and wiring: settings, bridge, thumbnailer and window are built here, once.
+
+``main()`` shows the window at once; the engine (LanceDB, the model) is imported and
+opened on a worker, and indexing starts in the background.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from core.config import Settings, SettingsError, data_dir, settings_path
+from desktop.icons import icon
+from desktop.theme import apply_theme
+from desktop.thumbnails import ThumbnailCache, Thumbnailer
+from desktop.window import MainWindow
+from desktop.worker import Bridge, EngineFactory, Executor, default_engine_factory
+
+
+def build_window(
+    settings: Settings,
+    *,
+    engine_factory: EngineFactory = default_engine_factory,
+    queries: Executor | None = None,
+    background: Executor | None = None,
+    thumbnail_executor: Executor | None = None,
+    settings_file: Path | None = None,
+    thumbnail_dir: Path | None = None,
+    progress_interval: float = 0.05,
+    **window_options: object,
+) -> MainWindow:
+    """The window and its collaborators, wired (tests pass inline executors and fakes)."""
+    bridge = Bridge(
+        engine_factory, queries=queries, background=background, progress_interval=progress_interval
+    )
+    thumbnails = Thumbnailer(
+        ThumbnailCache(thumbnail_dir or data_dir() / "thumbnails"), thumbnail_executor
+    )
+    window = MainWindow(
+        settings,
+        bridge,
+        thumbnails,
+        settings_path=settings_file or settings_path(),
+        apply_theme=lambda theme: apply_theme(theme),
+        **window_options,  # type: ignore[arg-type]
+    )
+    bridge.setParent(window)
+    thumbnails.setParent(window)
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Loci")
+    app.setOrganizationName("Loci")
+    app.setDesktopFileName("loci-desktop")
+    app.setWindowIcon(icon("loci"))
+    try:
+        settings = Settings.load()
+        problem = ""
+    except SettingsError as exc:
+        settings, problem = Settings(), str(exc)
+    apply_theme(settings.theme, app)
+    # With the tray on, closing the window keeps the app (and sync) running.
+    app.setQuitOnLastWindowClosed(not settings.keep_running_in_tray)
+    window = build_window(settings)
+    window.show()
+    window.focus_search()
+    if problem:
+        window.status.show_error(problem)
+    QTimer.singleShot(0, window.start)  # first paint, then open the index
+    # Ctrl+C in the terminal closes the window cleanly (Python needs the loop to wake up).
+    signal.signal(signal.SIGINT, lambda *_: window.quit())
+    waker = QTimer()
+    waker.start(250)
+    waker.timeout.connect(lambda: None)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

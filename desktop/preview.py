@@ -1,0 +1,203 @@
+"""The preview pane: the selected note rendered, the image, the PDF page; Open / Show in folder.
+
+Loading (reading a note, decoding a photo, rendering a page) is a pure function run on the
+bridge's query lane; the pane only shows what comes back.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QPixmap, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.results import format_date, format_locator
+from desktop.thumbnails import render_pdf_page
+
+MAX_TEXT = 400_000  # characters of a note shown; more is slow to lay out and never read here
+MAX_SIDE = 1600
+
+
+@dataclass
+class Loaded:
+    """What ``load_preview`` produced for one hit."""
+
+    path: str
+    kind: str  # markdown | text | image | empty
+    text: str = ""
+    image: QImage | None = None
+    note: str = ""  # a line under the preview ("page 4 of 12")
+
+
+def load_preview(path: str, kind: str, locator: dict[str, Any]) -> Loaded:
+    """Read or render ``path`` for the preview (runs on a worker thread)."""
+    if kind == "note":
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(MAX_TEXT)
+        is_md = Path(path).suffix.lower() in (".md", ".markdown", ".mdown")
+        return Loaded(path, "markdown" if is_md else "text", text=text)
+    if kind == "image":
+        reader = QImageReader(path)
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > MAX_SIDE:
+            reader.setScaledSize(
+                size.scaled(QSize(MAX_SIDE, MAX_SIDE), Qt.AspectRatioMode.KeepAspectRatio)
+            )
+        image = reader.read()
+        if image.isNull():
+            raise OSError(reader.errorString())
+        note = f"{size.width()} × {size.height()}" if size.isValid() else ""
+        return Loaded(path, "image", image=image, note=note)
+    if kind == "pdf":
+        pages = locator.get("pages") or [1]
+        image = render_pdf_page(path, int(pages[0]) - 1, 1000)
+        return Loaded(path, "image", image=image, note=f"page {pages[0]}")
+    return Loaded(path, "empty", note="No preview for this kind of file yet")
+
+
+class ImageView(QWidget):
+    """Paints a pixmap scaled to fit, centred, never larger than it is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(160)
+
+    def set_image(self, image: QImage | None) -> None:
+        self._pixmap = QPixmap.fromImage(image) if image is not None else None
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._pixmap is None or self._pixmap.isNull():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        area = QRectF(self.rect()).adjusted(8, 8, -8, -8)
+        size = self._pixmap.size().toSizeF()
+        ratio = self._pixmap.devicePixelRatioF()
+        size = size / ratio
+        scale = min(1.0, area.width() / size.width(), area.height() / size.height())
+        w, h = size.width() * scale, size.height() * scale
+        target = QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+        painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
+        painter.end()
+
+
+class PreviewPane(QWidget):
+    open_requested = Signal(str)
+    reveal_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("previewPane")
+        self.hit: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 8)
+        layout.setSpacing(6)
+        self.title = QLabel("Preview")
+        self.title.setObjectName("paneTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("paneSubtitle")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.subtitle)
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("Select a result to preview it here")
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("noteView")
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setAcceptDrops(False)
+        self.browser.document().setDocumentMargin(12)
+        self.image = ImageView()
+        for w in (self.placeholder, self.browser, self.image):
+            self.stack.addWidget(w)
+        layout.addWidget(self.stack, 1)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Open with the default application (Enter)")
+        self.open_button.clicked.connect(
+            lambda: self.hit and self.open_requested.emit(self.hit.path)
+        )
+        self.reveal_button = QPushButton("Show in folder")
+        self.reveal_button.setToolTip("Show in the file manager (Ctrl+Enter)")
+        self.reveal_button.clicked.connect(
+            lambda: self.hit and self.reveal_requested.emit(self.hit.path)
+        )
+        self.note = QLabel("")
+        self.note.setObjectName("paneSubtitle")
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.note)
+        layout.addLayout(buttons)
+        self.show_hit(None)
+
+    def show_hit(self, hit: Any, folder: str = "") -> None:
+        """Say what is selected at once; the content follows via ``show_loaded``."""
+        self.hit = hit
+        enabled = hit is not None
+        self.open_button.setEnabled(enabled)
+        self.reveal_button.setEnabled(enabled)
+        self.note.setText("")
+        if hit is None:
+            self.title.setText("Preview")
+            self.subtitle.setText("")
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        self.title.setText(hit.title or os.path.basename(hit.path))
+        parts = [folder, format_date(hit.modified), format_locator(hit.locator)]
+        self.subtitle.setText("  ·  ".join(p for p in parts if p))
+        self.subtitle.setToolTip(hit.path)
+
+    def show_loaded(self, loaded: Loaded) -> None:
+        if self.hit is None or loaded.path != self.hit.path:
+            return
+        self.note.setText(loaded.note)
+        if loaded.kind in ("markdown", "text"):
+            doc = self.browser.document()
+            if loaded.kind == "markdown":
+                doc.setMarkdown(loaded.text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+            else:
+                doc.setPlainText(loaded.text)
+            self.stack.setCurrentWidget(self.browser)
+            self._scroll_to_heading()
+        elif loaded.kind == "image":
+            self.image.set_image(loaded.image)
+            self.stack.setCurrentWidget(self.image)
+        else:
+            self.placeholder.setText(loaded.note)
+            self.stack.setCurrentWidget(self.placeholder)
+
+    def show_error(self, message: str) -> None:
+        self.placeholder.setText(f"Cannot preview this file:\n{message}")
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def _scroll_to_heading(self) -> None:
+        self.browser.moveCursor(self.browser.textCursor().MoveOperation.Start)
+        heading = str((self.hit.locator or {}).get("heading", "")).split(" › ")[-1].strip()
+        if heading:
+            found = self.browser.document().find(heading)
+            if not found.isNull():
+                # land on the heading, with a line of context above it
+                self.browser.setTextCursor(found)
+                self.browser.ensureCursorVisible()
+            self.browser.moveCursor(self.browser.textCursor().MoveOperation.StartOfBlock)

@@ -1,0 +1,355 @@
+"""Result lists: a model of hits and one delegate that paints cards, tiles or compact rows.
+
+Views only lay out; what a hit says (folder, date, locator, highlighted snippet) is
+worked out here from the ``Hit`` the engine returned.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop.icons import kind_pixmap
+from desktop.thumbnails import Thumbnailer
+
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+def format_locator(locator: dict[str, Any]) -> str:
+    """``§ Heading``, ``p. 4–6`` or ``01:20–03:00`` — where in the file the match is."""
+    if locator.get("heading"):
+        return "§ " + str(locator["heading"]).split(" › ")[-1]
+    pages = locator.get("pages")
+    if pages:
+        first, last = pages[0], pages[-1]
+        return f"p. {first}" if first == last else f"p. {first}–{last}"
+    seconds = locator.get("seconds")
+    if seconds:
+        return "–".join(_clock(s) for s in seconds[:2])
+    return ""
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
+def format_date(epoch: float, now: datetime | None = None) -> str:
+    when = datetime.fromtimestamp(epoch)
+    now = now or datetime.now()
+    if when.date() == now.date():
+        return "today " + when.strftime("%H:%M")
+    if when.year == now.year:
+        return f"{when.day} {when:%b}"
+    return f"{when.day} {when:%b %Y}"
+
+
+def highlight(snippet: str, terms: Sequence[str]) -> str:
+    """``snippet`` as HTML with every word that starts like a query term in bold."""
+    escaped = html.escape(snippet, quote=False)
+    stems = sorted({t[:5].lower() for t in terms if t}, key=len, reverse=True)
+    if not stems:
+        return escaped
+    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    return pattern.sub(lambda m: f"<b class='hl'>{m.group(0)}</b>", escaped)
+
+
+class HitModel(QAbstractListModel):
+    """The hits of one search or recall, best first."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.hits: list[Any] = []
+        self.terms: list[str] = []
+        self.roots: list[str] = []
+
+    def set_hits(self, hits: Sequence[Any], terms: Sequence[str] = ()) -> None:
+        self.beginResetModel()
+        self.hits = list(hits)
+        self.terms = list(terms)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_hits([])
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.hits)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.hits):
+            return None
+        hit = self.hits[index.row()]
+        if role == HIT_ROLE:
+            return hit
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.title or os.path.basename(hit.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return hit.path
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{hit.title}, {hit.kind}, score {hit.score:.2f}"
+        return None
+
+    def row_of(self, path: str) -> int:
+        for i, hit in enumerate(self.hits):
+            if hit.path == path:
+                return i
+        return -1
+
+    def rows_of(self, path: str) -> list[int]:
+        return [i for i, hit in enumerate(self.hits) if hit.path == path]
+
+    def folder_of(self, path: str) -> str:
+        """The file's folder relative to the indexed folder holding it."""
+        parent = os.path.dirname(path)
+        for root in self.roots:
+            root = root.rstrip(os.sep)
+            if parent == root:
+                return os.path.basename(root)
+            if parent.startswith(root + os.sep):
+                return os.path.relpath(parent, root)
+        return parent.replace(os.path.expanduser("~"), "~", 1)
+
+    def top_score(self) -> float:
+        return max((h.score for h in self.hits), default=1.0)
+
+
+def _rounded(rect: QRectF, radius: float) -> QPainterPath:
+    path = QPainterPath()
+    path.addRoundedRect(rect, radius, radius)
+    return path
+
+
+class HitDelegate(QStyledItemDelegate):
+    """Paints a hit as a ``card`` (results list), a ``tile`` (image grid) or ``compact`` row."""
+
+    SIZES = {"card": QSize(0, 100), "tile": QSize(176, 204), "compact": QSize(0, 54)}
+
+    def __init__(self, thumbnails: Thumbnailer, mode: str = "card", parent: Any = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.mode = mode
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return self.SIZES[self.mode]
+
+    # ---- painting ----
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        hit = index.data(HIT_ROLE)
+        if hit is None:
+            return
+        model = index.model()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = option.palette
+        rect = QRectF(option.rect).adjusted(4, 3, -4, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            fill = QColor(pal.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(34 if selected else 16)
+            painter.fillPath(_rounded(rect, 8), fill)
+            if selected:
+                edge = QColor(pal.color(QPalette.ColorRole.Highlight))
+                edge.setAlpha(110)
+                painter.setPen(edge)
+                painter.drawPath(_rounded(rect, 8))
+        top = model.top_score() if isinstance(model, HitModel) else 1.0
+        if self.mode == "tile":
+            self._paint_tile(painter, rect, hit, pal, top)
+        else:
+            self._paint_row(painter, rect, hit, pal, model, top)
+        painter.restore()
+
+    def _thumb(self, hit: Any) -> QPixmap | None:
+        if self.mode == "compact" and hit.kind == "note":
+            return None  # a page this small is noise: the note glyph reads better
+        return self.thumbnails.pixmap(hit.path, hit.kind)
+
+    def _draw_thumb(self, painter: QPainter, box: QRectF, hit: Any, pal: QPalette) -> None:
+        pixmap = self._thumb(hit)
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        if pixmap is None or pixmap.isNull():
+            side = int(min(box.width(), box.height()) * 0.72)
+            icon = kind_pixmap(hit.kind, side, ratio)
+            x = box.x() + (box.width() - side) / 2
+            y = box.y() + (box.height() - side) / 2
+            painter.drawPixmap(QRectF(x, y, side, side), icon, QRectF(icon.rect()))
+            return
+        # cover the box, cropping the longer side, with rounded corners
+        src = QRectF(pixmap.rect())
+        scale = max(box.width() / src.width(), box.height() / src.height())
+        w, h = box.width() / scale, box.height() / scale
+        if hit.kind in ("note", "pdf"):  # pages: keep the top, where the title is
+            src = QRectF(src.x() + (src.width() - w) / 2, 0, w, h)
+        else:
+            src = QRectF(src.x() + (src.width() - w) / 2, src.y() + (src.height() - h) / 2, w, h)
+        painter.save()
+        painter.setClipPath(_rounded(box, 6))
+        painter.drawPixmap(box, pixmap, src)
+        painter.restore()
+        edge = QColor(pal.color(QPalette.ColorRole.Mid))
+        edge.setAlpha(90)
+        painter.setPen(edge)
+        painter.drawPath(_rounded(box, 6))
+
+    def _draw_score(
+        self,
+        painter: QPainter,
+        right: float,
+        y: float,
+        hit: Any,
+        pal: QPalette,
+        top: float,
+        bar_w: float = 46,
+    ) -> float:
+        """Score number and relevance bar ending at ``right``; returns the left edge used."""
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        text = f"{hit.score:.2f}"
+        bar = QRectF(right - bar_w, y + fm.ascent() / 2 - 2, bar_w, 5)
+        track = QColor(pal.color(QPalette.ColorRole.Mid))
+        track.setAlpha(70)
+        painter.fillPath(_rounded(bar, 2.5), track)
+        fill = max(0.06, min(1.0, hit.score / top if top > 0 else 0.0))
+        accent = QColor(pal.color(QPalette.ColorRole.Highlight))
+        painter.fillPath(
+            _rounded(QRectF(bar.x(), bar.y(), bar.width() * fill, bar.height()), 2.5), accent
+        )
+        tw = fm.horizontalAdvance(text)
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(QRectF(bar.x() - tw - 6, y, tw + 2, fm.height()), text)
+        return bar.x() - tw - 12
+
+    def _paint_row(
+        self, painter: QPainter, rect: QRectF, hit: Any, pal: QPalette, model: Any, top: float
+    ) -> None:
+        compact = self.mode == "compact"
+        pad = 8
+        side = rect.height() - 2 * pad
+        thumb = QRectF(rect.x() + pad, rect.y() + pad, side, side)
+        self._draw_thumb(painter, thumb, hit, pal)
+        x = thumb.right() + 12
+        right = rect.right() - 10
+        base = QFont(painter.font())
+        title_font = QFont(base)
+        title_font.setBold(True)
+        if not compact:
+            title_font.setPointSizeF(base.pointSizeF() * 1.06)
+        tfm = QFontMetrics(title_font)
+        y = rect.y() + pad - 1
+        title_left = self._draw_score(
+            painter,
+            right,
+            y + (tfm.height() - QFontMetrics(painter.font()).height()) / 2,
+            hit,
+            pal,
+            top,
+        )
+        painter.setFont(title_font)
+        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        title = hit.title or os.path.basename(hit.path)
+        painter.drawText(
+            QRectF(x, y, title_left - x, tfm.height()),
+            tfm.elidedText(title, Qt.TextElideMode.ElideRight, int(title_left - x)),
+        )
+        y += tfm.height() + 1
+        meta_font = QFont(base)
+        meta_font.setPointSizeF(base.pointSizeF() * 0.9)
+        painter.setFont(meta_font)
+        mfm = QFontMetrics(meta_font)
+        folder = model.folder_of(hit.path) if isinstance(model, HitModel) else ""
+        parts = [p for p in (folder, format_date(hit.modified), format_locator(hit.locator)) if p]
+        if compact:
+            parts = [p for p in (folder, format_locator(hit.locator)) if p]
+        meta = "  ·  ".join(parts)
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            QRectF(x, y, right - x, mfm.height()),
+            mfm.elidedText(meta, Qt.TextElideMode.ElideMiddle, int(right - x)),
+        )
+        y += mfm.height() + 3
+        if compact or not hit.snippet:
+            return
+        self._draw_snippet(
+            painter,
+            QRectF(x, y, right - x, rect.bottom() - pad - y + 2),
+            hit,
+            pal,
+            model.terms if isinstance(model, HitModel) else [],
+        )
+
+    def _draw_snippet(
+        self, painter: QPainter, box: QRectF, hit: Any, pal: QPalette, terms: Sequence[str]
+    ) -> None:
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        font = QFont(painter.font())
+        doc.setDefaultFont(font)
+        text_color = pal.color(QPalette.ColorRole.Text).name()
+        accent = QColor(pal.color(QPalette.ColorRole.Highlight))
+        accent.setAlpha(60)
+        hl_bg = f"rgba({accent.red()},{accent.green()},{accent.blue()},{accent.alpha()})"
+        doc.setDefaultStyleSheet(
+            f"body {{ color: {text_color}; }} .hl {{ background-color: {hl_bg}; }}"
+        )
+        snippet = hit.snippet.replace("\n", " ")
+        doc.setHtml(f"<body>{highlight(snippet[:320], terms or hit.matched_terms)}</body>")
+        doc.setTextWidth(box.width())
+        painter.save()
+        painter.translate(box.topLeft())
+        painter.setClipRect(QRectF(0, 0, box.width(), box.height()))
+        painter.setOpacity(0.86)
+        doc.drawContents(painter, QRectF(0, 0, box.width(), box.height()))
+        painter.restore()
+
+    def _paint_tile(
+        self, painter: QPainter, rect: QRectF, hit: Any, pal: QPalette, top: float
+    ) -> None:
+        pad = 8
+        thumb = QRectF(
+            rect.x() + pad, rect.y() + pad, rect.width() - 2 * pad, rect.height() - 2 * pad - 34
+        )
+        self._draw_thumb(painter, thumb, hit, pal)
+        y = thumb.bottom() + 5
+        base = QFont(painter.font())
+        fm = QFontMetrics(base)
+        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        title = hit.title or os.path.basename(hit.path)
+        painter.drawText(
+            QRectF(thumb.x(), y, thumb.width(), fm.height()),
+            fm.elidedText(title, Qt.TextElideMode.ElideMiddle, int(thumb.width())),
+        )
+        y += fm.height()
+        left = self._draw_score(painter, thumb.right(), y, hit, pal, top, bar_w=36)
+        meta_font = QFont(base)
+        meta_font.setPointSizeF(base.pointSizeF() * 0.86)
+        painter.setFont(meta_font)
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            QRectF(thumb.x(), y, left - thumb.x(), fm.height()), format_date(hit.modified)
+        )

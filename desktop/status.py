@@ -1,0 +1,148 @@
+"""The status line: sync state with a progress bar, counts, provider, and a problems link."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+PROVIDERS = {"local": "local model", "gemini": "Gemini", "test": "test embedder"}
+
+
+def short_path(path: str, roots: list[str]) -> str:
+    for root in roots:
+        root = root.rstrip(os.sep)
+        if path.startswith(root + os.sep):
+            return os.path.relpath(path, os.path.dirname(root))
+    return path
+
+
+class StatusLine(QWidget):
+    """One line: ● state [progress] · counts · provider … ⚠ N files could not be indexed."""
+
+    problems_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusLine")
+        self.roots: list[str] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 2, 10, 2)
+        layout.setSpacing(10)
+        self.dot = QLabel("●")
+        self.dot.setObjectName("statusDot")
+        layout.addWidget(self.dot)
+        self.state = QLabel("Opening the index…")
+        self.state.setObjectName("statusState")
+        layout.addWidget(self.state)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("indexProgress")
+        self.progress.setFixedWidth(150)
+        self.progress.setFixedHeight(8)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.counts = QLabel("")
+        self.counts.setObjectName("statusCounts")
+        layout.addWidget(self.counts)
+        layout.addStretch(1)
+        self.problems = QPushButton("")
+        self.problems.setObjectName("problemsLink")
+        self.problems.setFlat(True)
+        self.problems.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.problems.clicked.connect(self.problems_clicked)
+        self.problems.hide()
+        layout.addWidget(self.problems)
+        self._set_dot("idle")
+
+    def _set_dot(self, state: str) -> None:
+        self.dot.setProperty("state", state)
+        self.dot.style().unpolish(self.dot)
+        self.dot.style().polish(self.dot)
+
+    def show_opening(self) -> None:
+        self._set_dot("busy")
+        self.state.setText("Opening the index…")
+
+    def show_progress(self, done: int, total: int, path: str, message: str = "") -> None:
+        self._set_dot("busy")
+        self.progress.show()
+        if total <= 0:
+            self.progress.setRange(0, 0)  # busy: still scanning
+            self.state.setText("Scanning folders…" if message == "scanning" else "Indexing…")
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        where = f" — {short_path(path, self.roots)}" if path else ""
+        self.state.setText(f"Indexing {done:,} / {total:,}{where}")
+        self.state.setToolTip(path)
+
+    def show_synced(self, status: dict[str, Any], failures: list[tuple[str, str]]) -> None:
+        self._set_dot("ok")
+        self.progress.hide()
+        self.state.setText("Synced")
+        self.state.setToolTip("")
+        self.show_counts(status)
+        self.show_failures(failures)
+
+    def show_counts(self, status: dict[str, Any]) -> None:
+        files = int(status.get("files", 0))
+        pieces = int(status.get("pieces", 0))
+        provider = PROVIDERS.get(str(status.get("provider", "")), str(status.get("provider")))
+        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}")
+
+    def show_failures(self, failures: list[tuple[str, str]]) -> None:
+        n = len(failures)
+        self.problems.setVisible(n > 0)
+        self.problems.setText(f"⚠ {n} file{'s' if n != 1 else ''} could not be indexed")
+
+    def show_error(self, message: str) -> None:
+        self._set_dot("error")
+        self.progress.hide()
+        self.state.setText(message.splitlines()[0][:160] if message else "Error")
+        self.state.setToolTip(message)
+
+
+class ProblemsDialog(QDialog):
+    """The files that could not be indexed, each with its reason. Not modal: look and go on."""
+
+    def __init__(
+        self, failures: list[tuple[str, str]], roots: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Files that could not be indexed")
+        self.resize(760, 360)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "These files were skipped. Loci retries each one when it changes; "
+            "everything else is searchable."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["File", "Reason"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        for path, reason in failures:
+            item = QTreeWidgetItem([short_path(path, roots), reason])
+            item.setToolTip(0, path)
+            item.setToolTip(1, reason)
+            self.tree.addTopLevelItem(item)
+        self.tree.setColumnWidth(0, 300)
+        layout.addWidget(self.tree)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)

@@ -1,0 +1,176 @@
+"""Fixtures for the desktop tests: a small corpus, a real engine on LanceDB, a wired window.
+
+Work runs inline (``InlineExecutor``) unless a test asks for real threads, so results are
+deterministic and no test sleeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from core.app import Engine
+from core.config import Settings
+from desktop.app import build_window
+from desktop.window import MainWindow
+from desktop.worker import InlineExecutor
+from tests.helpers import HashEmbedder, make_image, make_pdf, write
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that forgets everything at the end of the test."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Notes, photos and PDFs about a few topics; 'lighthouse' is in one of each kind."""
+    root = tmp_path / "memories"
+    write(
+        root / "notes" / "sourdough.md",
+        "# Sourdough\n\nFeed the starter with rye flour the night before baking bread.\n\n"
+        "## Baking\n\nBake the bread in a dutch oven, lid on for twenty minutes.\n",
+    )
+    write(
+        root / "notes" / "lighthouse-trip.md",
+        "# Lighthouse trip\n\nWe climbed the lighthouse at dawn; the keeper showed us the "
+        "lamp and the logbook.\n",
+    )
+    write(
+        root / "notes" / "cats.md",
+        "# Miso the cat\n\nThe grey cat sleeps on the sofa and asks for dinner at six.\n",
+    )
+    write(
+        root / "notes" / "garden.txt",
+        "Garden plan: tomatoes by the fence, basil between them, water twice a week.\n",
+    )
+    write(
+        root / "work" / "pricing.md",
+        "# Pricing workshop\n\n## Whiteboard\n\nThree pricing tiers: free, plus and team; "
+        "the team tier is priced per seat.\n",
+    )
+    make_image(root / "photos" / "lighthouse.png", (96, 64))
+    make_image(root / "photos" / "cat-on-sofa.jpg", (80, 60), taken="2026:03:12 15:04:00")
+    make_pdf(
+        root / "docs" / "lighthouse-report.pdf",
+        ["Lighthouse keeper report: the lamp was cleaned", "The logbook was signed"],
+    )
+    return root
+
+
+@pytest.fixture
+def broken_file(corpus: Path) -> Path:
+    bad = corpus / "photos" / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    return bad
+
+
+class Recorder:
+    """Stands in for the desktop's Open / Show in folder handlers."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+        self.revealed: list[str] = []
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+WindowFactory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory:
+    """Build a window over ``folders`` with the hash embedder; ``threads=True`` for real pools."""
+
+    def factory(
+        folders: list[Path],
+        *,
+        embedder: Any = None,
+        threads: bool = False,
+        start: bool = True,
+        **settings_fields: Any,
+    ) -> MainWindow:
+        embedder = embedder or HashEmbedder()
+        settings = Settings(folders=[str(f) for f in folders], **settings_fields)
+
+        def engine_factory(s: Settings, rebuild: bool) -> Engine:
+            return Engine(s, data=tmp_path / "data", embedder=embedder, rebuild=rebuild)
+
+        inline = None if threads else InlineExecutor
+        window = build_window(
+            settings,
+            engine_factory=engine_factory,
+            queries=inline() if inline else None,
+            background=inline() if inline else None,
+            thumbnail_executor=inline() if inline else None,
+            settings_file=tmp_path / "config" / "settings.toml",
+            thumbnail_dir=tmp_path / "thumbs",
+            progress_interval=0.0,
+            opener=recorder.opened.append,
+            revealer=recorder.revealed.append,
+            temp_dir=tmp_path / "pasted",
+        )
+        qtbot.addWidget(window)
+        window.resize(1180, 760)
+        with qtbot.waitActive(window):
+            window.show()
+            window.activateWindow()
+        if start:
+            window.start()
+        return window
+
+    return factory
+
+
+def shot(widget: Any, name: str) -> Path:
+    """Save a screenshot of ``widget`` under tests/artifacts/screenshots/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+class SlowEmbedder(HashEmbedder):
+    """The hash embedder with a provider's latency (the GIL is free while it waits)."""
+
+    def __init__(self, delay: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.delay = delay
+
+    def embed_documents(self, pieces: Any) -> Any:
+        time.sleep(self.delay * max(1, len(pieces)))
+        return super().embed_documents(pieces)

@@ -1,0 +1,50 @@
+"""The status line: progress while indexing, counts, and the files that could not be indexed."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+
+
+def test_status_shows_progress_then_counts_and_problems(make_window, corpus, broken_file, qtbot):
+    window = make_window([corpus], start=False)
+    seen: list[tuple[str, bool, int, int]] = []
+
+    def look(_progress) -> None:  # runs after the window's own slot: what the user sees now
+        bar = window.status.progress
+        seen.append((window.status.state.text(), bar.isVisible(), bar.value(), bar.maximum()))
+
+    window.bridge.index_progressed.connect(look)
+    with qtbot.waitSignal(window.bridge.indexed, timeout=10000):
+        window.start()
+    indexing = [s for s in seen if s[0].startswith("Indexing ")]
+    assert indexing, seen
+    text, visible, value, maximum = indexing[len(indexing) // 2]
+    assert visible and maximum == 9 and 0 <= value <= maximum
+    assert re.fullmatch(r"Indexing \d / 9 — memories/\w+/[\w.-]+", text), text
+
+    status = window.status
+    assert status.state.text() == "Synced" and not status.progress.isVisible()
+    assert re.match(r"8 files · \d+ pieces · test embedder", status.counts.text())
+    assert status.problems.isVisible()
+    assert status.problems.text() == "⚠ 1 file could not be indexed"
+
+    qtbot.mouseClick(status.problems, Qt.MouseButton.LeftButton)
+    dialog = window.problems_dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    assert dialog.tree.topLevelItemCount() == 1
+    row = dialog.tree.topLevelItem(0)
+    assert row.text(0) == "memories/photos/broken.jpg"
+    assert "image" in row.text(1).lower()  # the reason, in words
+
+
+def test_rescan_picks_up_a_new_file(make_window, corpus, qtbot):
+    window = make_window([corpus])
+    (corpus / "notes" / "kayak.md").write_text("# Kayak\n\nPaddling the kayak round the bay.\n")
+    with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.status.counts.text().startswith("9 files")
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("kayak paddling")
+    assert window.model.hits[0].path.endswith("kayak.md")
