@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("errors", help="files that could not be indexed, and why")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_errors)
+
+    from core.sync.cli import add_watch_parser
+
+    add_watch_parser(sub)
     return parser
 
 

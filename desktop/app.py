@@ -32,11 +32,16 @@ def build_window(
     settings_file: Path | None = None,
     thumbnail_dir: Path | None = None,
     progress_interval: float = 0.05,
+    sync: bool = False,
     **window_options: object,
 ) -> MainWindow:
     """The window and its collaborators, wired (tests pass inline executors and fakes)."""
     bridge = Bridge(
-        engine_factory, queries=queries, background=background, progress_interval=progress_interval
+        engine_factory,
+        queries=queries,
+        background=background,
+        progress_interval=progress_interval,
+        sync=sync,  # watch the folders (the app); tests without it run one index pass
     )
     thumbnails = Thumbnailer(
         ThumbnailCache(thumbnail_dir or data_dir() / "thumbnails"), thumbnail_executor
@@ -69,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(settings.theme, app)
     # With the tray on, closing the window keeps the app (and sync) running.
     app.setQuitOnLastWindowClosed(not settings.keep_running_in_tray)
-    window = build_window(settings)
+    window = build_window(settings, sync=True)
     window.show()
     window.focus_search()
     if problem:

@@ -119,6 +119,7 @@ class Bridge(QObject):
         queries: Executor | None = None,
         background: Executor | None = None,
         progress_interval: float = 0.05,
+        sync: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -134,6 +135,8 @@ class Bridge(QObject):
         self._ids = 0
         self._latest: dict[str, int] = {}
         self._closed = False
+        self._syncer: Any = None
+        self._sync_enabled = sync
         self._index_ended.connect(self._on_index_ended)
 
     # ---- state ----
@@ -169,6 +172,7 @@ class Bridge(QObject):
         self._engine = None
         self._rebuilding = rebuild
         self._cancel.set()  # a run over the old engine stops at its next file
+        self._stop_syncer()  # and the old engine's watcher (it holds the index lock)
 
         def job() -> None:
             try:
@@ -183,16 +187,74 @@ class Bridge(QObject):
         self._submit(self._queries, job)
 
     def start_sync(self) -> None:
-        """Bring the index in step with the folders in the background.
+        """Keep the index in step with the folders in the background, until shutdown.
 
-        The seam for ``core/sync``: replace this body with ``Syncer.start()`` wired to
-        ``_emit_progress`` and ``_finish_index``.
+        Runs ``core.sync.Syncer``: a start-up reconciliation, then the folder watcher. Its
+        callbacks arrive on the sync thread and leave it only as this bridge's signals.
+        Without a watcher (``sync=False``, tests) one ``engine.index()`` pass runs instead.
         """
-        self.rescan()
+        engine = self._engine
+        if engine is None or not self._sync_enabled:
+            self.rescan()
+            return
+        self._stop_syncer()
+        self._indexing = True
+        self.index_started.emit()
+
+        def job() -> None:
+            from core.sync import Syncer
+
+            last = [0.0]
+
+            def on_progress(progress: Any) -> None:
+                now = time.monotonic()
+                if (
+                    progress.total == 0
+                    or progress.done >= progress.total
+                    or (now - last[0] >= self._progress_interval)
+                ):
+                    last[0] = now
+                    if progress.total and progress.done < progress.total:
+                        self.index_started.emit()
+                    self._emit_progress(progress)
+
+            def on_indexed(synced: Any) -> None:
+                report = synced.report
+                # keep the search matrix in step (a snapshot swap: searches never see half)
+                engine.searcher().vectors.apply(report.changed_paths + report.deleted_paths)
+                if self._rebuilding and not report.fatal and not report.pending:
+                    engine.store.make_current()
+                    self._rebuilding = False
+                self._finish_index(report, self._state(engine))
+
+            syncer = Syncer.for_engine(
+                engine,
+                on_progress=on_progress,
+                on_indexed=on_indexed,
+                on_error=self.index_failed.emit,
+                on_warning=self.index_failed.emit,
+            )
+            try:
+                syncer.start()
+            except Exception as exc:
+                self._index_ended.emit()
+                self.index_failed.emit(_message(exc))
+                return
+            self._syncer = syncer
+
+        self._submit(self._background, job)
+
+    def _stop_syncer(self) -> None:
+        syncer, self._syncer = self._syncer, None
+        if syncer is not None:
+            syncer.stop(timeout=30)
 
     def rescan(self) -> None:
         engine = self._engine
         if engine is None:
+            return
+        if self._syncer is not None:
+            self._syncer.rescan()
             return
         if self._indexing:
             self._again = True
@@ -278,7 +340,7 @@ class Bridge(QObject):
         failures = sorted(
             (path, row.error or row.status)
             for path, row in engine.store.files().items()
-            if row.status == "error"
+            if row.status in ("error", "unreadable")
         )
         return IndexState(status, failures)
 
@@ -353,6 +415,7 @@ class Bridge(QObject):
         self._closed = True
         self._cancel.set()
         self._latest.clear()
+        self._stop_syncer()  # the run in progress stops at its next file; queued work waits
         done = self._background.wait(msecs)
         return self._queries.wait(msecs) and done
 

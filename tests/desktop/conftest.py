@@ -122,6 +122,7 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         embedder: Any = None,
         threads: bool = False,
         start: bool = True,
+        sync: bool = False,
         **settings_fields: Any,
     ) -> MainWindow:
         embedder = embedder or HashEmbedder()
@@ -140,6 +141,7 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
             settings_file=tmp_path / "config" / "settings.toml",
             thumbnail_dir=tmp_path / "thumbs",
             progress_interval=0.0,
+            sync=sync,
             opener=recorder.opened.append,
             revealer=recorder.revealed.append,
             temp_dir=tmp_path / "pasted",

@@ -1,0 +1,29 @@
+"""Background folder sync: watch, debounce, reconcile, maintain (see ``Syncer``).
+
+Names load on first use, so that ``loci --help`` (which registers ``loci watch`` from
+``core.sync.cli``) does not import the indexer, numpy or LanceDB.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.sync.syncer import Failure, Synced, Syncer
+    from core.sync.watcher import ChangeQueue, Watcher
+
+__all__ = ["DEFAULT_DEBOUNCE", "ChangeQueue", "Failure", "Synced", "Syncer", "Watcher"]
+
+DEFAULT_DEBOUNCE = 0.25  # s of quiet before a burst of changes is indexed as one batch
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Failure", "Synced", "Syncer"):
+        from core.sync import syncer
+
+        return getattr(syncer, name)
+    if name in ("ChangeQueue", "Watcher"):
+        from core.sync import watcher
+
+        return getattr(watcher, name)
+    raise AttributeError(name)
