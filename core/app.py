@@ -56,7 +56,15 @@ class Engine:
 
     def indexer(self) -> Indexer:
         local_only = [Path(p).expanduser() for p in self.settings.local_only]
-        return Indexer(self.store, self.embedder, self.excluder, local_only)
+        return Indexer(self.store, self.embedder, self.excluder, local_only, readers=self.readers())
+
+    def readers(self) -> Any:
+        """The media readers; re-encoded media only for a provider that embeds media."""
+        from dataclasses import replace
+
+        from core.extract.readers import default_readers
+
+        return replace(default_readers(), media_bytes="audio" in self.embedder.modalities)
 
     def index(self, roots: Sequence[Path] | None = None) -> Generator[Progress, None, IndexReport]:
         with self.lock:  # IndexLocked (an IndexError_) when another Loci is updating it

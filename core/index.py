@@ -14,6 +14,7 @@ import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,8 +75,11 @@ class Indexer:
         local_only: Sequence[Path] = (),
         *,
         optimize: bool = True,
+        readers: Any = None,
     ) -> None:
         self.store = store
+        # OCR / speech models and whether to encode media for the provider (core.extract).
+        self.readers = readers
         self.embedder = embedder
         self.excluder = excluder
         # Files below these folders never reach a cloud provider.
@@ -232,7 +236,7 @@ class Indexer:
                         report.reused += 1
                         continue
                 try:
-                    pieces = extract(entry.path)
+                    pieces = extract(entry.path, self.readers)
                 except ExtractError as exc:
                     status = "unreadable" if exc.retry else "error"
                     ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))

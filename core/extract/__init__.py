@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.model import Piece
 
-Extractor = Callable[[Path], list[Piece]]
+if TYPE_CHECKING:
+    from core.extract.readers import Readers
+
+Extractor = Callable[[Path, "Readers"], list[Piece]]
 
 
 class ExtractError(Exception):
@@ -26,22 +30,34 @@ class ExtractError(Exception):
         self.retry = retry
 
 
-def _text(path: Path) -> list[Piece]:
+def _text(path: Path, readers: Readers) -> list[Piece]:
     from core.extract.text import extract_text
 
     return extract_text(path)
 
 
-def _pdf(path: Path) -> list[Piece]:
+def _pdf(path: Path, readers: Readers) -> list[Piece]:
     from core.extract.pdf import extract_pdf
 
-    return extract_pdf(path)
+    return extract_pdf(path, readers)
 
 
-def _image(path: Path) -> list[Piece]:
+def _image(path: Path, readers: Readers) -> list[Piece]:
     from core.extract.image import extract_image
 
-    return extract_image(path)
+    return extract_image(path, readers)
+
+
+def _audio(path: Path, readers: Readers) -> list[Piece]:
+    from core.extract.audio import extract_audio
+
+    return extract_audio(path, readers)
+
+
+def _video(path: Path, readers: Readers) -> list[Piece]:
+    from core.extract.video import extract_video
+
+    return extract_video(path, readers)
 
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".txt", ".text", ".rst", ".org"})
@@ -49,11 +65,15 @@ PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
 )
+AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".m4a", ".aac", ".ogg", ".oga", ".opus"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
 
 _BY_SUFFIX: dict[str, Extractor] = {
     **dict.fromkeys(TEXT_SUFFIXES, _text),
     **dict.fromkeys(PDF_SUFFIXES, _pdf),
     **dict.fromkeys(IMAGE_SUFFIXES, _image),
+    **dict.fromkeys(AUDIO_SUFFIXES, _audio),
+    **dict.fromkeys(VIDEO_SUFFIXES, _video),
 }
 
 
@@ -69,16 +89,28 @@ def kind_of(path: Path) -> str | None:
         return "pdf"
     if suffix in IMAGE_SUFFIXES:
         return "image"
+    if suffix in AUDIO_SUFFIXES:
+        return "audio"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
     return None
 
 
-def extract(path: Path) -> list[Piece]:
-    """Pieces of ``path``; raises ExtractError with a user-facing reason."""
+def extract(path: Path, readers: Readers | None = None) -> list[Piece]:
+    """Pieces of ``path``; raises ExtractError with a user-facing reason.
+
+    ``readers`` are the OCR and speech models media are read with; by default the process's
+    shared ones (their models load on first use).
+    """
     extractor = extractor_for(path)
     if extractor is None:
         raise ExtractError(f"unsupported file type {path.suffix or '(none)'}")
+    if readers is None:
+        from core.extract.readers import default_readers
+
+        readers = default_readers()
     try:
-        pieces = extractor(path)
+        pieces = extractor(path, readers)
         for piece in pieces:  # names from a non-UTF-8 file system must still be storable
             piece.title = _storable(piece.title)
             piece.text = _storable(piece.text)

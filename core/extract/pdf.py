@@ -1,15 +1,25 @@
-"""PDFs: text per page with pypdfium2, in windows of at most six pages."""
+"""PDFs: text per page with pypdfium2, in windows of at most six pages.
+
+A scanned page has no text layer; it is rendered and read by OCR instead.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.model import MediaPart, Piece
 
+if TYPE_CHECKING:
+    from core.extract.readers import Readers
+
 PAGES_PER_PIECE = 6  # Gemini Embedding 2 takes at most 6 PDF pages per request
+OCR_DPI = 150  # enough for body text; a letter page renders at 1275×1650
+OCR_MAX_SIDE = 3000
+MIN_LAYER_CHARS = 20  # fewer characters than this on a page: a scan with a stray label
 
 
-def extract_pdf(path: Path) -> list[Piece]:
+def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
     import pypdfium2 as pdfium
 
     from core.extract import ExtractError
@@ -33,8 +43,11 @@ def extract_pdf(path: Path) -> list[Piece]:
             for i in range(first, last):
                 page = doc[i]
                 textpage = page.get_textpage()
-                texts.append(textpage.get_text_bounded().strip())
+                text = textpage.get_text_bounded().strip()
                 textpage.close()
+                if len(text) < MIN_LAYER_CHARS and readers is not None and readers.ocr:
+                    text = "\n".join(t for t in (text, _ocr_page(page, readers)) if t)
+                texts.append(text)
                 page.close()
             text = "\n\n".join(t for t in texts if t)
             if not text:
@@ -61,3 +74,15 @@ def _title(doc: object) -> str:
     except Exception:
         return ""
     return str(meta.get("Title") or "").strip()
+
+
+def _ocr_page(page: Any, readers: Readers) -> str:
+    assert readers.ocr is not None
+    width, height = page.get_size()  # points
+    # A poster-sized page would render to hundreds of megapixels: cap the long side.
+    scale = min(OCR_DPI / 72, OCR_MAX_SIDE / max(width, height, 1))
+    bitmap = page.render(scale=scale)
+    try:
+        return str(readers.ocr.read(bitmap.to_pil()))
+    finally:
+        bitmap.close()

@@ -65,8 +65,12 @@ def test_ranking_is_at_the_bare_numpy_floor() -> None:
     bare(), ours()  # warm caches
     t_bare, t_ours = _best_of(bare, 15), _best_of(ours, 15)
     ratio = t_ours / t_bare
-    report("ranking 100k x 512", bare_ms=t_bare / len(queries) * 1e3,
-           loci_ms=t_ours / len(queries) * 1e3, ratio=ratio)
+    report(
+        "ranking 100k x 512",
+        bare_ms=t_bare / len(queries) * 1e3,
+        loci_ms=t_ours / len(queries) * 1e3,
+        ratio=ratio,
+    )
     assert ratio <= 1.2
 
 
@@ -122,6 +126,11 @@ def test_pipeline_keeps_up_with_the_embedder(tmp_path: Path, local_embedder) -> 
     t_pipeline = time.perf_counter() - t
     assert rep.indexed == 2_000
     ratio = t_embed / t_pipeline
-    report("pipeline 2,000 notes", embed_only_s=t_embed, pipeline_s=t_pipeline,
-           notes_per_s=2_000 / t_pipeline, throughput_ratio=ratio)
+    report(
+        "pipeline 2,000 notes",
+        embed_only_s=t_embed,
+        pipeline_s=t_pipeline,
+        notes_per_s=2_000 / t_pipeline,
+        throughput_ratio=ratio,
+    )
     assert ratio >= 0.9

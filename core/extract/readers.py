@@ -1,0 +1,81 @@
+"""The offline readers that turn media into text: OCR, speech-to-text (and later, tags).
+
+Extractors take a ``Readers``; each reader loads its model lazily on first use, so building
+one costs nothing and a folder of notes never loads a speech model. The app wires one
+``Readers`` per process (models are large); ``default_readers()`` is the fallback for callers
+that pass none.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """One stretch of recognised speech, in seconds from the start of the audio given."""
+
+    start: float
+    end: float
+    text: str
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, samples: np.ndarray) -> list[Spoken]:
+        """Speech in ``samples`` (float32 mono at 16 kHz)."""
+        ...
+
+
+class Ocr(Protocol):
+    def read(self, image: Any) -> str:
+        """Text in a PIL image, one line per line of text, top to bottom."""
+        ...
+
+
+@dataclass
+class Readers:
+    """What extractors may use to read media; ``None`` turns a reader off.
+
+    ``media_bytes``: re-encode audio/video segments (MP3 / MP4) and keyframes for providers
+    that embed media (Gemini). A text-only provider does not need them, and skipping them
+    saves the encoding time.
+    """
+
+    ocr: Ocr | None = None
+    transcriber: Transcriber | None = None
+    media_bytes: bool = True
+
+
+_default: Readers | None = None
+_default_lock = threading.Lock()
+
+
+def default_readers() -> Readers:
+    """The process's shared readers: OCR and speech where their packages are installed."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from core.config import data_dir
+            from core.extract.ocr import RapidOcr, ocr_available
+            from core.extract.transcribe import WhisperTranscriber, whisper_available
+
+            _default = Readers(
+                ocr=RapidOcr() if ocr_available() else None,
+                transcriber=(
+                    WhisperTranscriber(cache_dir=_models_dir(data_dir()))
+                    if whisper_available()
+                    else None
+                ),
+            )
+        return _default
+
+
+def _models_dir(base: Path) -> Path:
+    return base / "models"
