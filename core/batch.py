@@ -108,11 +108,12 @@ class Precomputed:
         return [v for v in out if v is not None]
 
     def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
-        results = self.embed_each(pieces)
-        for r in results:
+        vectors: list[np.ndarray] = []
+        for r in self.embed_each(pieces):
             if isinstance(r, EmbedError):
                 raise r
-        return np.stack(results) if results else np.zeros((0, self._inner.dims), np.float32)
+            vectors.append(r)
+        return np.stack(vectors) if vectors else np.zeros((0, self._inner.dims), np.float32)
 
     def embed_query(self, query: Query) -> np.ndarray:
         return self._inner.embed_query(query)
