@@ -268,7 +268,9 @@ class Searcher:
             key = ""
             q = self.query_vector(text, task=SIMILARITY)
             scores = snap.matrix @ q
-        floor = self.embedder.score_floor if floor is None else floor
+        if floor is None:
+            # Memory-to-memory scores run higher than query-to-memory ones for some models.
+            floor = getattr(self.embedder, "recall_floor", self.embedder.score_floor)
         n = len(scores)
         if key:
             scores = np.where(snap.paths == key, -np.inf, scores)
