@@ -88,6 +88,27 @@ class Indexer:
         # The background sync turns this off and optimizes at quiet moments instead.
         self.optimize_after_run = optimize
 
+    def _guard_media(self, pieces: list[Piece]) -> None:
+        """Drop linked media outside the indexed folders, excluded, or in a local-only folder.
+
+        A note may link any image on the disk; only what Loci would index itself may travel
+        with it (never a secret, never a local-only folder's photo to a cloud provider).
+        """
+        roots = self._roots
+        for piece in pieces:
+            if piece.kind != "note" or not piece.media:
+                continue
+            piece.media = [
+                m
+                for m in piece.media
+                if m.path is not None
+                and _under(str(m.path), roots)
+                and not self.excluder.skips_path(m.path, roots)
+                and not self._keyword_only(str(m.path))
+            ]
+
+    _roots: list[Path] = []
+
     def _keyword_only(self, key: str) -> bool:
         return self.embedder.provider != "local" and _under(key, self.local_only)
 
@@ -103,6 +124,7 @@ class Indexer:
         """What a run would do: files to (re)index, files gone, scan errors. Stat only."""
         report = IndexReport()
         roots = [Path(os.path.abspath(r)) for r in roots]
+        self._roots = roots
         known = self.store.files()
         seen: set[str] = set()
         todo: list[Entry] = []
@@ -139,6 +161,7 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         roots = [Path(os.path.abspath(r)) for r in roots]
+        self._roots = roots
         known = self.store.files()
         todo: list[Entry] = []
         gone: list[str] = []
@@ -242,6 +265,7 @@ class Indexer:
                     ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))
                     report.errors += 1
                     continue
+                self._guard_media(pieces)
                 batch.append(_Work(entry, sha, kind, pieces, self._keyword_only(entry.key)))
                 batch_pieces += len(pieces)
                 if batch_pieces >= self.batch_pieces:

@@ -78,9 +78,10 @@ def _jpeg(img: Any, size: int) -> bytes:
 def _image(path: Path, _locator: dict[str, Any], size: int) -> bytes:
     from PIL import Image, ImageOps
 
-    from core.extract.image import fitted
+    from core.extract.image import fitted, heif_support
 
     Image.MAX_IMAGE_PIXELS = 400_000_000
+    heif_support()  # HEIC/HEIF photos open once pillow-heif is registered
     with Image.open(path) as img:
         img.draft("RGB", fitted(img.size, size))  # JPEG: decode at up to 1/8 scale
         img.load()
@@ -90,17 +91,21 @@ def _image(path: Path, _locator: dict[str, Any], size: int) -> bytes:
 def _pdf(path: Path, locator: dict[str, Any], size: int) -> bytes:
     import pypdfium2 as pdfium
 
+    from core.pdfium import PDFIUM_LOCK
+
     first = int((locator.get("pages") or [1])[0])
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        page = doc[max(0, min(first, len(doc)) - 1)]
-        width, height = page.get_size()
-        bitmap = page.render(scale=size / max(width, height, 1))
-        img = bitmap.to_pil()
-        page.close()
-        return _jpeg(img, size)
-    finally:
-        doc.close()
+    with PDFIUM_LOCK:  # the indexer and the app's workers render pages at the same time
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            page = doc[max(0, min(first, len(doc)) - 1)]
+            width, height = page.get_size()
+            bitmap = page.render(scale=size / max(width, height, 1))
+            img = bitmap.to_pil().copy()  # own the pixels: the bitmap's buffer is freed below
+            bitmap.close()
+            page.close()
+        finally:
+            doc.close()
+    return _jpeg(img, size)
 
 
 def _span(locator: dict[str, Any]) -> tuple[float, float] | None:

@@ -1,11 +1,16 @@
-"""Images: findable offline by name, folder, EXIF date and the text in them (OCR).
+"""Images: findable offline by name, folder, EXIF date, camera and place, the text in them (OCR)
+and what they show (tags, with the ``vision`` extra).
 
-The pixels go to Gemini, upright and as PNG/JPEG.
+The pixels go to Gemini, upright and as PNG/JPEG. HEIC/HEIF (iPhone photos) open through
+``pillow-heif``.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +20,8 @@ from core.model import MediaPart, Piece
 
 if TYPE_CHECKING:
     from core.extract.readers import Readers
+
+log = logging.getLogger(__name__)
 
 MIME = {
     ".jpg": "image/jpeg",
@@ -32,6 +39,22 @@ EXIF_DATETIME_ORIGINAL = 36867
 EXIF_DATETIME = 306
 EXIF_IFD = 0x8769
 EXIF_ORIENTATION = 274
+EXIF_MAKE = 271
+EXIF_MODEL = 272
+GPS_IFD = 0x8825
+GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+
+
+@functools.cache
+def heif_support() -> bool:
+    """Teach Pillow to open HEIC/HEIF, once per process; False without ``pillow-heif``."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
 
 
 def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
@@ -41,12 +64,16 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
 
     Image.MAX_IMAGE_PIXELS = 400_000_000  # 100+ MP photos are real; decompression bombs are not
     mime = MIME.get(path.suffix.lower(), "image/png")
+    if path.suffix.lower() in HEIF_SUFFIXES and not heif_support():
+        raise ExtractError("HEIC/HEIF images need the pillow-heif package")
     try:
         with Image.open(path) as img:
             img.verify()  # catches corrupt files without decoding all pixels
         with Image.open(path) as img:
             width, height = img.size
             taken = exif_date(img)
+            camera = exif_camera(img)
+            place = exif_gps(img)
             orientation = _orientation(img)
             small = reduced(img, WORKING_SIDE)
     except UnidentifiedImageError:
@@ -61,11 +88,21 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
     if taken:
         parts.append(f"taken {taken:%d %B %Y}")
     text = ", ".join(parts) + f". {width}×{height} pixels."
+    if camera:
+        text += f" Camera: {camera}."
+    if place:
+        text += f" {gps_text(*place)}."
+    if small is not None and readers is not None and readers.tagger is not None:
+        shows = _tag_words(readers, small)
+        if shows:
+            text += f"\nShows: {', '.join(shows)}."
     if small is not None and readers is not None and readers.ocr is not None:
         seen = readers.ocr.read(small)
         if seen:
             text += f"\nText in the image:\n{seen}"
-    locator = {"taken": taken.isoformat()} if taken else {}
+    locator: dict[str, Any] = {"taken": taken.isoformat()} if taken else {}
+    if place:
+        locator["gps"] = [round(place[0], 6), round(place[1], 6)]
     return [
         Piece(
             kind="image",
@@ -158,6 +195,67 @@ def exif_date(img: object) -> datetime | None:
         return datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
+
+
+def _tag_words(readers: Readers, image: Any) -> list[str]:
+    """Plain words for what the photo shows; none if the optional models fail."""
+    from core.extract.tags import shown
+
+    assert readers.tagger is not None
+    try:
+        return shown(readers.tagger.tags(image))
+    except Exception as exc:  # a broken optional model must not make every photo an error
+        log.warning("photo tags unavailable: %s", exc)
+        return []
+
+
+def exif_camera(img: object) -> str:
+    """'Apple iPhone 13 mini' from EXIF Make + Model; the make once when the model repeats it
+    ('Canon' + 'Canon EOS R6' -> 'Canon EOS R6')."""
+    try:
+        exif = img.getexif()  # type: ignore[attr-defined]
+    except Exception:
+        return ""
+    make, model = (_clean(exif.get(tag)) for tag in (EXIF_MAKE, EXIF_MODEL))
+    if make and model and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return " ".join(w for w in (make, model) if w)
+
+
+def _clean(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value or "").replace("\x00", " ").split())
+
+
+def exif_gps(img: object) -> tuple[float, float] | None:
+    """(latitude, longitude) in signed degrees from EXIF GPS tags, or None."""
+    try:
+        gps = img.getexif().get_ifd(GPS_IFD)  # type: ignore[attr-defined]
+        lat = _degrees(gps.get(GPS_LAT), gps.get(GPS_LAT_REF), "S")
+        lon = _degrees(gps.get(GPS_LON), gps.get(GPS_LON_REF), "W")
+    except Exception:
+        return None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    if lat == 0 and lon == 0:  # cameras write zeros when they had no fix
+        return None
+    return lat, lon
+
+
+def _degrees(dms: Any, ref: Any, negative: str) -> float | None:
+    if not dms:
+        return None
+    parts = [float(x) for x in (dms if isinstance(dms, tuple | list) else (dms,))]
+    value = sum(p / 60**i for i, p in enumerate(parts[:3]))
+    if not math.isfinite(value):
+        return None
+    return -value if _clean(ref).upper() == negative else value
+
+
+def gps_text(lat: float, lon: float) -> str:
+    """'GPS 38.71 N, 9.14 W': the place as coordinates (naming it would need a network)."""
+    return f"GPS {abs(lat):.2f} {'S' if lat < 0 else 'N'}, {abs(lon):.2f} {'W' if lon < 0 else 'E'}"
 
 
 def words_of(name: str) -> str:

@@ -1,10 +1,12 @@
 """PDFs: text per page with pypdfium2, in windows of at most six pages.
 
-A scanned page has no text layer; it is rendered and read by OCR instead.
+A scanned page has no text layer; it is rendered and read by OCR instead. For providers that
+read PDFs (Gemini), each window of a longer PDF carries a PDF of just its own pages.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,12 @@ def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
             if not text:
                 # A scan with no text layer: findable by name until OCR reads it.
                 text = f"{title} (scanned pages {first + 1}–{last}, no text layer)"
+            if n <= PAGES_PER_PIECE:
+                media = [MediaPart(mime="application/pdf", path=path)]  # the file is the window
+            elif readers is None or readers.media_bytes:
+                media = [MediaPart(mime="application/pdf", data=_window(doc, first, last))]
+            else:
+                media = []  # a text-only provider: no copy of the pages needed
             pieces.append(
                 Piece(
                     kind="pdf",
@@ -60,12 +68,27 @@ def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
                     text=text,
                     locator={"pages": [first + 1, last]},
                     mime="application/pdf",
-                    media=[MediaPart(mime="application/pdf", path=path)],
+                    media=media,
                 )
             )
         return pieces
     finally:
         doc.close()
+
+
+def _window(doc: Any, first: int, last: int) -> bytes:
+    """A PDF of pages ``first`` .. ``last - 1`` (0-based) of ``doc``: the model takes at most
+    six pages per request, so a window must not carry the whole file."""
+    import pypdfium2 as pdfium
+
+    part = pdfium.PdfDocument.new()
+    try:
+        part.import_pages(doc, pages=list(range(first, last)))
+        out = io.BytesIO()
+        part.save(out)
+        return out.getvalue()
+    finally:
+        part.close()
 
 
 def _title(doc: object) -> str:

@@ -1,4 +1,4 @@
-"""The offline readers that turn media into text: OCR, speech-to-text (and later, tags).
+"""The offline readers that turn media into text: OCR, speech-to-text and photo tags.
 
 Extractors take a ``Readers``; each reader loads its model lazily on first use, so building
 one costs nothing and a folder of notes never loads a speech model. The app wires one
@@ -39,6 +39,27 @@ class Ocr(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Tag:
+    """Something a model saw in a photo.
+
+    ``label``: the model's own name for it ("Egyptian cat"); ``words``: the plain words it
+    is found by ("cat", "animal"); ``source``: "class" (the whole picture) or "object" (a
+    detected box).
+    """
+
+    label: str
+    score: float
+    words: tuple[str, ...]
+    source: str
+
+
+class Tagger(Protocol):
+    def tags(self, image: Any) -> list[Tag]:
+        """What an upright RGB PIL image shows, most confident first."""
+        ...
+
+
 @dataclass
 class Readers:
     """What extractors may use to read media; ``None`` turns a reader off.
@@ -50,6 +71,7 @@ class Readers:
 
     ocr: Ocr | None = None
     transcriber: Transcriber | None = None
+    tagger: Tagger | None = None
     media_bytes: bool = True
 
 
@@ -58,12 +80,14 @@ _default_lock = threading.Lock()
 
 
 def default_readers() -> Readers:
-    """The process's shared readers: OCR and speech where their packages are installed."""
+    """The process's shared readers: OCR, speech and photo tags where their packages are
+    installed (tags come with the optional ``loci-desktop[vision]`` extra)."""
     global _default
     with _default_lock:
         if _default is None:
             from core.config import data_dir
             from core.extract.ocr import RapidOcr, ocr_available
+            from core.extract.tags import OfflineTagger, tagger_available
             from core.extract.transcribe import WhisperTranscriber, whisper_available
 
             _default = Readers(
@@ -73,6 +97,7 @@ def default_readers() -> Readers:
                     if whisper_available()
                     else None
                 ),
+                tagger=OfflineTagger() if tagger_available() else None,
             )
         return _default
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from core.model import Piece
+from core.model import MediaPart, Piece
 
 MAX_BYTES = 20 * 1024 * 1024
 # A chunk this size is a few paragraphs: specific enough to rank well, short enough to
 # stay far inside every provider's per-request limit (8,192 tokens for Gemini).
 TARGET_CHARS = 1500
+# ![alt](path "title") and Obsidian's ![[path|size]]
+IMAGE_LINK = re.compile(
+    r"!\[[^\]]*\]\(\s*(?:<([^>]+)>|([^)\s]+))(?:\s+\"[^\"]*\")?\s*\)"
+    r"|!\[\[([^\]|#]+)(?:[|#][^\]]*)?\]\]"
+)
+MAX_LINKED_IMAGES = 6  # Gemini Embedding 2 takes at most 6 images per request
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -62,13 +68,41 @@ def extract_text(path: Path) -> list[Piece]:
             if not chunk:
                 continue
             locator = {"heading": " › ".join(heading_path)} if heading_path else {}
-            pieces.append(Piece(kind="note", title=title, text=chunk, locator=locator))
+            media = linked_images(chunk, path.parent)
+            pieces.append(Piece(kind="note", title=title, text=chunk, locator=locator, media=media))
     if not pieces:
         pieces.append(Piece(kind="note", title=stem, text=text.strip()[:TARGET_CHARS]))
     for piece in pieces:
         if piece.title != stem:
             piece.title = f"{stem} · {piece.title}" if stem not in piece.title else piece.title
     return pieces
+
+
+def linked_images(chunk: str, folder: Path) -> list[MediaPart]:
+    """The images a chunk embeds that exist beside the note: sent with its text as one input.
+
+    Links resolve relative to the note's folder; web links and missing files are ignored.
+    The indexer drops any that lie outside the indexed folders or in a local-only one.
+    """
+    from urllib.parse import unquote
+
+    from core.extract.image import MIME
+
+    parts: list[MediaPart] = []
+    seen: set[Path] = set()
+    for match in IMAGE_LINK.finditer(chunk):
+        target = unquote(next((g for g in match.groups() if g), "")).strip()
+        if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+            continue  # http://, data:, file: … never fetched
+        candidate = (folder / target).resolve()
+        mime = MIME.get(candidate.suffix.lower())
+        if mime is None or candidate in seen or not candidate.is_file():
+            continue
+        seen.add(candidate)
+        parts.append(MediaPart(mime=mime, path=candidate))
+        if len(parts) == MAX_LINKED_IMAGES:
+            break
+    return parts
 
 
 def sections(text: str) -> list[tuple[list[str], str]]:

@@ -145,3 +145,31 @@ def test_one_hour_audio_in_bounded_memory(tmp_path: Path) -> None:
     # only the MP3 parts kept for Gemini (~0.7 MB per 3 minutes, ~14 MB per hour).
     assert grown_mb - short_kb / 1024 < 40
     assert grown_mb < 400
+
+
+def test_photos_per_second_with_tags(tmp_path: Path, embedder) -> None:
+    """The vision extra's classifier + detector, one thread, on 12 MP JPEG photos."""
+    import numpy as np
+    from PIL import Image
+
+    from core.extract.tags import OfflineTagger, tagger_available
+
+    if not tagger_available():
+        pytest.skip("needs the vision extra")
+    tagger = OfflineTagger()
+    tagger.tags(Image.new("RGB", (64, 64)))  # load both models outside the timing
+    rng = np.random.default_rng(3)
+    paths = []
+    for i in range(8):
+        small = Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8))
+        path = tmp_path / f"IMG_{i:04d}.jpg"
+        small.resize((4000, 3000), Image.Resampling.BICUBIC).save(path, quality=85)
+        paths.append(path)
+    bare, _ = _index(paths, Readers(media_bytes=False), embedder)
+    tagged, _ = _index(paths, Readers(tagger=tagger, media_bytes=False), embedder)
+    report(
+        "photo_tags",
+        photos_per_s_with_tags=len(paths) / tagged,
+        photos_per_s_without=len(paths) / bare,
+        tags_s_per_photo=(tagged - bare) / len(paths),
+    )

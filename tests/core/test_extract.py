@@ -97,3 +97,19 @@ def test_kinds() -> None:
     assert kind_of(Path("a.pdf")) == "pdf"
     assert kind_of(Path("a.jpeg")) == "image"
     assert kind_of(Path("a.xyz")) is None
+
+
+def test_a_chunk_carries_the_images_it_links(tmp_path: Path) -> None:
+    make_image(tmp_path / "img" / "board.png")
+    make_image(tmp_path / "my pic.jpg")
+    note = write(
+        tmp_path / "pricing.md",
+        "# Whiteboard\nThe tiers we drew: ![sketch](img/board.png) and ![[my pic.jpg|300]]\n"
+        "![web](https://example.com/x.png) ![gone](missing.png)\n\n# Other\nno images\n",
+    )
+    first, second = extract(note)
+    assert [(m.mime, m.path.name) for m in first.media] == [
+        ("image/png", "board.png"),
+        ("image/jpeg", "my pic.jpg"),
+    ]
+    assert second.media == []
