@@ -25,32 +25,40 @@ def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
     import pypdfium2 as pdfium
 
     from core.extract import ExtractError
+    from core.pdfium import PDFIUM_LOCK
 
-    try:
-        doc = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        reason = str(exc)
-        if "password" in reason.lower():
-            raise ExtractError("PDF is encrypted (password protected)") from None
-        raise ExtractError(f"not a readable PDF ({reason})") from None
-    try:
+    # pdfium is not thread-safe (the app renders thumbnails meanwhile): every call holds the
+    # lock, taken per page so a long PDF never starves a thumbnail; OCR runs outside it.
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            reason = str(exc)
+            if "password" in reason.lower():
+                raise ExtractError("PDF is encrypted (password protected)") from None
+            raise ExtractError(f"not a readable PDF ({reason})") from None
         n = len(doc)
+        title = _title(doc) or path.stem
+    try:
         if n == 0:
             raise ExtractError("PDF has no pages")
-        title = _title(doc) or path.stem
         pieces: list[Piece] = []
         for first in range(0, n, PAGES_PER_PIECE):
             last = min(first + PAGES_PER_PIECE, n)
             texts = []
             for i in range(first, last):
-                page = doc[i]
-                textpage = page.get_textpage()
-                text = textpage.get_text_bounded().strip()
-                textpage.close()
-                if len(text) < MIN_LAYER_CHARS and readers is not None and readers.ocr:
-                    text = "\n".join(t for t in (text, _ocr_page(page, readers)) if t)
+                scan = None
+                with PDFIUM_LOCK:
+                    page = doc[i]
+                    textpage = page.get_textpage()
+                    text = textpage.get_text_bounded().strip()
+                    textpage.close()
+                    if len(text) < MIN_LAYER_CHARS and readers is not None and readers.ocr:
+                        scan = _render_for_ocr(page)
+                    page.close()
+                if scan is not None and readers is not None and readers.ocr is not None:
+                    text = "\n".join(t for t in (text, str(readers.ocr.read(scan))) if t)
                 texts.append(text)
-                page.close()
             text = "\n\n".join(t for t in texts if t)
             if not text:
                 # A scan with no text layer: findable by name until OCR reads it.
@@ -58,7 +66,9 @@ def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
             if n <= PAGES_PER_PIECE:
                 media = [MediaPart(mime="application/pdf", path=path)]  # the file is the window
             elif readers is None or readers.media_bytes:
-                media = [MediaPart(mime="application/pdf", data=_window(doc, first, last))]
+                with PDFIUM_LOCK:
+                    window = _window(doc, first, last)
+                media = [MediaPart(mime="application/pdf", data=window)]
             else:
                 media = []  # a text-only provider: no copy of the pages needed
             pieces.append(
@@ -73,7 +83,8 @@ def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
             )
         return pieces
     finally:
-        doc.close()
+        with PDFIUM_LOCK:
+            doc.close()
 
 
 def _window(doc: Any, first: int, last: int) -> bytes:
@@ -99,13 +110,13 @@ def _title(doc: object) -> str:
     return str(meta.get("Title") or "").strip()
 
 
-def _ocr_page(page: Any, readers: Readers) -> str:
-    assert readers.ocr is not None
+def _render_for_ocr(page: Any) -> Any:
+    """The page as a PIL image at OCR resolution (call with PDFIUM_LOCK held)."""
     width, height = page.get_size()  # points
     # A poster-sized page would render to hundreds of megapixels: cap the long side.
     scale = min(OCR_DPI / 72, OCR_MAX_SIDE / max(width, height, 1))
     bitmap = page.render(scale=scale)
     try:
-        return str(readers.ocr.read(bitmap.to_pil()))
+        return bitmap.to_pil().copy()  # a copy: the bitmap's memory goes with close()
     finally:
         bitmap.close()
