@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean package package-test install-desktop uninstall-desktop
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,4 +30,34 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
+
+# Installable build: a one-folder PyInstaller build in dist/loci and its tarball. Slow (about
+# 1.5 min, 1.5 GB), so not part of `make test`; run `make package-test` before a release and
+# after changing dependencies, packaging/ or how resources and models are found.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+RELEASE := loci-$(VERSION)-linux-$(shell uname -m)
+
+package: $(STAMP)
+	rm -rf dist/loci dist/$(RELEASE).tar.gz
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/loci.spec
+	cp packaging/linux/install.sh packaging/linux/uninstall.sh packaging/linux/*.desktop \
+		packaging/linux/*.metainfo.xml dist/loci/
+	tar -C dist --transform 's,^loci,$(RELEASE),' -czf dist/$(RELEASE).tar.gz loci
+	@du -sh dist/loci dist/$(RELEASE).tar.gz
+
+# Unpack the tarball and run the frozen programs as a user would, with no .venv on PATH.
+package-test: package
+	rm -rf build/package-test && mkdir -p build/package-test
+	tar -C build/package-test -xzf dist/$(RELEASE).tar.gz
+	sh packaging/smoke-test.sh build/package-test/$(RELEASE) $(VERSION)
+	rm -rf build/package-test
+
+# Menu entry, icons and metainfo under ~/.local/share for this checkout's .venv; with
+# BUILD=dist/loci, installs that build to ~/.local/lib/loci instead.
+install-desktop: $(STAMP)
+	sh packaging/linux/install.sh $(if $(BUILD),--build $(BUILD),--exec $(abspath $(BIN)/loci-desktop))
+
+uninstall-desktop:
+	sh packaging/linux/uninstall.sh

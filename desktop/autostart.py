@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -30,7 +31,15 @@ def is_enabled() -> bool:
     return autostart_file().exists()
 
 
-def set_enabled(enabled: bool, command: str = "loci-desktop") -> None:
+def default_command() -> str:
+    """What starts this Loci at login: the frozen binary itself, or the installed script."""
+    if getattr(sys, "frozen", False):
+        return sys.executable
+    return shutil.which("loci-desktop") or "loci-desktop"
+
+
+def set_enabled(enabled: bool, command: str | None = None) -> None:
+    command = command or default_command()
     file = autostart_file()
     if enabled:
         file.parent.mkdir(parents=True, exist_ok=True)

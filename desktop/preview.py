@@ -1,7 +1,9 @@
-"""The preview pane: the selected note rendered, the image, the PDF page; Open / Show in folder.
+"""The preview pane: the note rendered, the image, the PDF page, the media player.
 
-Loading (reading a note, decoding a photo, rendering a page) is a pure function run on the
-bridge's query lane; the pane only shows what comes back.
+Loading (reading a note, decoding a photo, rendering a page, a video's frame) is a pure
+function run on the bridge's query lane; the pane only shows what comes back. Audio and
+video get a small player paused at the matched segment when QtMultimedia is installed;
+without it the pane shows the segment's picture and says where to look.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.results import format_date, format_locator
-from desktop.thumbnails import render_pdf_page
+from desktop.player import MediaPlayer, PlayerFactory
+from desktop.results import clock, format_date, format_locator, time_range
+from desktop.thumbnails import render_thumbnail
 
 MAX_TEXT = 400_000  # characters of a note shown; more is slow to lay out and never read here
 MAX_SIDE = 1600
+PAGE_SIDE = 1200  # a PDF page in the preview: readable, and cached on disk like thumbnails
+POSTER_SIDE = 640  # a video's frame or an audio segment's waveform
 
 
 @dataclass
@@ -36,14 +41,17 @@ class Loaded:
     """What ``load_preview`` produced for one hit."""
 
     path: str
-    kind: str  # markdown | text | image | empty
+    kind: str  # markdown | text | image | media | empty
     text: str = ""
     image: QImage | None = None
     note: str = ""  # a line under the preview ("page 4 of 12")
 
 
-def load_preview(path: str, kind: str, locator: dict[str, Any]) -> Loaded:
-    """Read or render ``path`` for the preview (runs on a worker thread)."""
+def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path) -> Loaded:
+    """Read or render ``path`` for the preview (runs on a worker thread).
+
+    PDF pages, frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
+    """
     if kind == "note":
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read(MAX_TEXT)
@@ -64,8 +72,13 @@ def load_preview(path: str, kind: str, locator: dict[str, Any]) -> Loaded:
         return Loaded(path, "image", image=image, note=note)
     if kind == "pdf":
         pages = locator.get("pages") or [1]
-        image = render_pdf_page(path, int(pages[0]) - 1, 1000)
+        image = render_thumbnail(path, kind, locator, cache_dir, PAGE_SIDE)
+        if image is None:
+            raise OSError("cannot render the page")
         return Loaded(path, "image", image=image, note=f"page {pages[0]}")
+    if kind in ("audio", "video"):
+        poster = render_thumbnail(path, kind, locator, cache_dir, POSTER_SIDE)
+        return Loaded(path, "media", image=poster)
     return Loaded(path, "empty", note="No preview for this kind of file yet")
 
 
@@ -99,13 +112,18 @@ class ImageView(QWidget):
 
 
 class PreviewPane(QWidget):
+    """``player_factory`` None: no QtMultimedia, media is opened in the default app."""
+
     open_requested = Signal(str)
     reveal_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, player_factory: PlayerFactory | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("previewPane")
         self.hit: Any = None
+        self.player: MediaPlayer | None = player_factory() if player_factory else None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 8)
         layout.setSpacing(6)
@@ -130,7 +148,16 @@ class PreviewPane(QWidget):
         self.image = ImageView()
         for w in (self.placeholder, self.browser, self.image):
             self.stack.addWidget(w)
+        if self.player is not None:
+            self.stack.addWidget(self.player.video)
+            self.player.playing_changed.connect(self._on_playing_changed)
         layout.addWidget(self.stack, 1)
+        self.media_hint = QLabel("")  # where to look, when the default app plays it
+        self.media_hint.setObjectName("mediaHint")
+        self.media_hint.setWordWrap(True)
+        layout.addWidget(self.media_hint)
+        if self.player is not None:
+            layout.addWidget(self.player)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Open with the default application (Enter)")
@@ -158,6 +185,12 @@ class PreviewPane(QWidget):
         self.open_button.setEnabled(enabled)
         self.reveal_button.setEnabled(enabled)
         self.note.setText("")
+        self.media_hint.hide()
+        if self.player is not None:
+            self.player.hide()
+            if hit is None or hit.path != self.player.path:
+                self.player.stop()  # another file: let go of this one
+        self.open_button.setToolTip("Open with the default application (Enter)")
         if hit is None:
             self.title.setText("Preview")
             self.subtitle.setText("")
@@ -167,6 +200,12 @@ class PreviewPane(QWidget):
         parts = [folder, format_date(hit.modified), format_locator(hit.locator)]
         self.subtitle.setText("  ·  ".join(p for p in parts if p))
         self.subtitle.setToolTip(hit.path)
+        when = time_range(hit.locator)
+        if when:  # Enter plays it here when it can; the default app starts at the beginning
+            enter = "" if self.can_play(hit) else "Enter; "
+            self.open_button.setToolTip(
+                f"Open with the default application ({enter}the match is at {when})"
+            )
 
     def show_loaded(self, loaded: Loaded) -> None:
         if self.hit is None or loaded.path != self.hit.path:
@@ -183,9 +222,52 @@ class PreviewPane(QWidget):
         elif loaded.kind == "image":
             self.image.set_image(loaded.image)
             self.stack.setCurrentWidget(self.image)
+        elif loaded.kind == "media":
+            self._show_media(loaded)
         else:
             self.placeholder.setText(loaded.note)
             self.stack.setCurrentWidget(self.placeholder)
+
+    # ---- audio and video ----
+
+    def can_play(self, hit: Any) -> bool:
+        """True when ``hit`` is a moment in audio/video that the pane's player can play."""
+        return self.player is not None and bool(time_range(getattr(hit, "locator", {}) or {}))
+
+    def play(self, hit: Any) -> None:
+        """Play ``hit`` here from its segment's start (the file is opened if it is not yet)."""
+        assert self.player is not None
+        start, end = (float(s) for s in hit.locator["seconds"][:2])
+        self.player.load(hit.path, (start, end))
+        self.player.show()
+        self.player.play_segment()
+
+    def _show_media(self, loaded: Loaded) -> None:
+        hit = self.hit
+        self.image.set_image(loaded.image)  # the segment's frame or waveform
+        self.stack.setCurrentWidget(self.image)
+        when = time_range(hit.locator)
+        if self.player is not None and when:
+            start, end = (float(s) for s in hit.locator["seconds"][:2])
+            self.player.load(hit.path, (start, end))
+            self.player.show()
+            self._on_playing_changed(self.player.is_playing())
+        elif when:
+            start = clock(float(hit.locator["seconds"][0]))
+            self.media_hint.setText(
+                f"The match is at <b>{when}</b>. Open plays the file in your default player: "
+                f"skip to {start}."
+            )
+            self.media_hint.show()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        if self.hit is not None and self.player is not None and self.hit.kind == "video":
+            if playing:  # the picture moves now: show it live (paused, it keeps the frame)
+                self.stack.setCurrentWidget(self.player.video)
+
+    def shutdown(self) -> None:
+        if self.player is not None:
+            self.player.stop()
 
     def show_error(self, message: str) -> None:
         self.placeholder.setText(f"Cannot preview this file:\n{message}")

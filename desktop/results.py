@@ -39,13 +39,16 @@ def format_locator(locator: dict[str, Any]) -> str:
     if pages:
         first, last = pages[0], pages[-1]
         return f"p. {first}" if first == last else f"p. {first}–{last}"
+    return time_range(locator)
+
+
+def time_range(locator: dict[str, Any]) -> str:
+    """``01:20–03:00`` for a hit in audio or video; empty for other kinds."""
     seconds = locator.get("seconds")
-    if seconds:
-        return "–".join(_clock(s) for s in seconds[:2])
-    return ""
+    return "–".join(clock(s) for s in seconds[:2]) if seconds else ""
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
     s = int(seconds)
     return (
         f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -184,7 +187,7 @@ class HitDelegate(QStyledItemDelegate):
     def _thumb(self, hit: Any) -> QPixmap | None:
         if self.mode == "compact" and hit.kind == "note":
             return None  # a page this small is noise: the note glyph reads better
-        return self.thumbnails.pixmap(hit.path, hit.kind)
+        return self.thumbnails.pixmap(hit.path, hit.kind, hit.locator)
 
     def _draw_thumb(self, painter: QPainter, box: QRectF, hit: Any, pal: QPalette) -> None:
         pixmap = self._thumb(hit)
@@ -195,6 +198,9 @@ class HitDelegate(QStyledItemDelegate):
             x = box.x() + (box.width() - side) / 2
             y = box.y() + (box.height() - side) / 2
             painter.drawPixmap(QRectF(x, y, side, side), icon, QRectF(icon.rect()))
+            return
+        if hit.kind == "audio":
+            self._draw_wave(painter, box, pixmap, pal)
             return
         # cover the box, cropping the longer side, with rounded corners
         src = QRectF(pixmap.rect())
@@ -212,6 +218,60 @@ class HitDelegate(QStyledItemDelegate):
         edge.setAlpha(90)
         painter.setPen(edge)
         painter.drawPath(_rounded(box, 6))
+        if hit.kind == "video":
+            self._draw_play_badge(painter, box)
+
+    def _draw_wave(self, painter: QPainter, box: QRectF, wave: QPixmap, pal: QPalette) -> None:
+        """A waveform fits the box's width on a quiet card: cropping it would lose the shape."""
+        painter.save()
+        back = QColor(pal.color(QPalette.ColorRole.Highlight))
+        back.setAlpha(22)
+        painter.fillPath(_rounded(box, 6), back)
+        inner = box.adjusted(4, 4, -4, -4)
+        src = QRectF(wave.rect())
+        h = min(inner.height(), inner.width() * src.height() / src.width())
+        target = QRectF(inner.x(), inner.y() + (inner.height() - h) / 2, inner.width(), h)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(target, wave, src)
+        painter.restore()
+
+    @staticmethod
+    def _draw_play_badge(painter: QPainter, box: QRectF) -> None:
+        """A small play mark: this picture is a moment of a video."""
+        side = max(14.0, min(26.0, min(box.width(), box.height()) * 0.26))
+        circle = QRectF(box.right() - side - 4, box.bottom() - side - 4, side, side)
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawEllipse(circle)
+        c = circle.center()
+        r = side * 0.22
+        triangle = QPainterPath()
+        triangle.moveTo(c.x() - r * 0.7, c.y() - r)
+        triangle.lineTo(c.x() + r, c.y())
+        triangle.lineTo(c.x() - r * 0.7, c.y() + r)
+        triangle.closeSubpath()
+        painter.fillPath(triangle, QColor("#ffffff"))
+        painter.restore()
+
+    def _draw_time(
+        self, painter: QPainter, right: float, y: float, text: str, pal: QPalette
+    ) -> float:
+        """The segment's time range, right-aligned at ``right``; returns the left edge used."""
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
+        font.setBold(True)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        tw = fm.horizontalAdvance(text)
+        pill = QRectF(right - tw - 10, y, tw + 10, fm.height() + 1)
+        fill = QColor(pal.color(QPalette.ColorRole.Highlight))
+        fill.setAlpha(30)
+        painter.fillPath(_rounded(pill, pill.height() / 2), fill)
+        painter.setPen(pal.color(QPalette.ColorRole.Highlight))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        return pill.x() - 8
 
     def _draw_score(
         self,
@@ -268,6 +328,9 @@ class HitDelegate(QStyledItemDelegate):
             pal,
             top,
         )
+        when = time_range(hit.locator)
+        if when and not compact:  # where to listen or look, next to the title (UX sketch)
+            title_left = self._draw_time(painter, title_left, y + 1, when, pal)
         painter.setFont(title_font)
         painter.setPen(pal.color(QPalette.ColorRole.Text))
         title = hit.title or os.path.basename(hit.path)
@@ -281,7 +344,8 @@ class HitDelegate(QStyledItemDelegate):
         painter.setFont(meta_font)
         mfm = QFontMetrics(meta_font)
         folder = model.folder_of(hit.path) if isinstance(model, HitModel) else ""
-        parts = [p for p in (folder, format_date(hit.modified), format_locator(hit.locator)) if p]
+        where = "" if when and not compact else format_locator(hit.locator)
+        parts = [p for p in (folder, format_date(hit.modified), where) if p]
         if compact:
             parts = [p for p in (folder, format_locator(hit.locator)) if p]
         meta = "  ·  ".join(parts)
@@ -351,5 +415,6 @@ class HitDelegate(QStyledItemDelegate):
         painter.setFont(meta_font)
         painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
         painter.drawText(
-            QRectF(thumb.x(), y, left - thumb.x(), fm.height()), format_date(hit.modified)
+            QRectF(thumb.x(), y, left - thumb.x(), fm.height()),
+            time_range(hit.locator) or format_date(hit.modified),
         )

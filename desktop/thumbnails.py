@@ -1,60 +1,42 @@
-"""Thumbnails: made off the GUI thread, cached on disk by path + mtime + size.
+"""Thumbnails: made off the GUI thread by ``core.thumbs``, shown as pixmaps when ready.
 
-``render_thumbnail`` builds a ``QImage`` (safe on any thread); ``Thumbnailer`` queues the
-work, turns results into pixmaps on the GUI thread and says ``ready(path)`` so views
-repaint. Until then views draw the file type's icon: scrolling never waits.
+``core.thumbs.thumbnail`` draws the picture for where a hit sits (the page of a PDF window,
+the frame in the middle of a video segment, the waveform of an audio segment, the upright
+photo) and caches it on disk by file state and locator; it uses Pillow and PyAV, no Qt, so
+it is safe on the workers. Notes are typeset here with ``QPainter`` on the GUI thread:
+drawing text into images on worker threads crashed (fontconfig, offscreen, two workers).
+
+``Thumbnailer`` queues the work and says ``ready(path)`` when a pixmap arrives; until then
+views draw the file type's icon, so scrolling never waits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
+import json
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPixmap, QTextOption
+from PySide6.QtCore import QObject, QRectF, QSize, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QTextOption
 
+from core.thumbs import thumbnail
 from desktop.worker import Executor, PoolExecutor
 
 SIZE = 256  # pixels of the longer side; views scale down, high-DPI screens stay sharp
-# pdfium is not thread-safe: every render in this process goes through this lock.
-PDFIUM_LOCK = threading.Lock()
+MADE_BY_CORE = ("image", "pdf", "audio", "video")
 
 
-def cache_key(path: str, mtime: float, size: int) -> str:
-    return hashlib.sha1(f"{path}\0{mtime!r}\0{size}".encode()).hexdigest()
-
-
-def render_image(path: str, size: int = SIZE) -> QImage | None:
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)  # EXIF orientation: portrait photos stand up
-    full = reader.size()
-    if full.isValid() and (full.width() > size or full.height() > size):
-        scaled = full.scaled(QSize(size, size), Qt.AspectRatioMode.KeepAspectRatio)
-        reader.setScaledSize(scaled)  # decoders like JPEG scale while decoding: fast
-    image = reader.read()
+def render_thumbnail(
+    path: str, kind: str, locator: dict[str, Any], cache_dir: Path, size: int = SIZE
+) -> QImage | None:
+    """The picture for a hit (any thread); None for notes and unreadable files."""
+    if kind not in MADE_BY_CORE:
+        return None
+    data = thumbnail(Path(path), kind, dict(locator), cache_dir, size)
+    if data is None:
+        return None
+    image = QImage.fromData(data)  # decoding JPEG/PNG is reentrant; no fonts involved
     return None if image.isNull() else image
-
-
-def render_pdf_page(path: str, page: int = 0, width: int = SIZE) -> QImage | None:
-    """Page ``page`` (0-based) rendered ``width`` pixels wide."""
-    import pypdfium2 as pdfium
-
-    with PDFIUM_LOCK:
-        doc = pdfium.PdfDocument(path)
-        try:
-            page = max(0, min(page, len(doc) - 1))
-            pg = doc[page]
-            scale = width / max(1.0, pg.get_width())
-            bitmap = pg.render(scale=scale)
-            pil = bitmap.to_pil().convert("RGBA")
-            pg.close()
-        finally:
-            doc.close()
-    data = pil.tobytes("raw", "RGBA")
-    image = QImage(data, pil.width, pil.height, pil.width * 4, QImage.Format.Format_RGBA8888)
-    return image.copy()  # own the pixels: ``data`` dies with this frame
 
 
 def read_note(path: str) -> str | None:
@@ -103,105 +85,71 @@ def render_note(path: str, text: str | None = None, size: int = SIZE) -> QImage 
         body[:600],
         option,
     )
-    p.setPen(QColor("#4f7cff"))
     p.fillRect(QRectF(0, 0, w, size * 0.025), QColor("#4f7cff"))
     p.end()
     return image
 
 
-def render_thumbnail(path: str, kind: str, size: int = SIZE) -> QImage | None:
-    """A thumbnail for an image or PDF (any thread); None for kinds drawn otherwise."""
-    if kind == "image":
-        return render_image(path, size)
-    if kind == "pdf":
-        return render_pdf_page(path, 0, int(size * 0.78))
-    return None  # notes: render_note on the GUI thread; audio/video: the type icon for now
-
-
-class ThumbnailCache:
-    """PNG files under ``folder`` named by a hash of path, mtime and size."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _file(self, path: str) -> Path | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return self.folder / f"{cache_key(path, st.st_mtime, st.st_size)}.png"
-
-    def get(self, path: str) -> QImage | None:
-        file = self._file(path)
-        if file is None or not file.exists():
-            return None
-        image = QImage(str(file))
-        return None if image.isNull() else image
-
-    def put(self, path: str, image: QImage) -> None:
-        file = self._file(path)
-        if file is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{threading.get_ident()}.tmp")
-        if image.save(str(tmp), "PNG"):
-            os.replace(tmp, file)
+def thumb_key(path: str, kind: str, locator: dict[str, Any] | None) -> str:
+    """One entry per picture: a video's segments (a PDF's windows) each get their own."""
+    if kind in ("note", "image") or not locator:
+        return path
+    return f"{path}\0{json.dumps(locator, sort_keys=True, default=str)}"
 
 
 class Thumbnailer(QObject):
-    """Pixmaps for paths, generated in the background; ``ready(path)`` when one arrives."""
+    """Pixmaps for hits, generated in the background; ``ready(path)`` when one arrives."""
 
     ready = Signal(str)
-    _made = Signal(str, object)  # path, QImage | note text | None — from a worker thread
+    _made = Signal(str, str, object)  # key, path, QImage | note text | None — from a worker
 
     def __init__(
         self,
-        cache: ThumbnailCache,
+        cache_dir: Path,
         executor: Executor | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.cache = cache
+        self.cache_dir = cache_dir
         self._executor = executor or PoolExecutor(2)
         self._pixmaps: dict[str, QPixmap | None] = {}
         self._pending: set[str] = set()
         self._closed = False
         self._made.connect(self._on_made)
 
-    def pixmap(self, path: str, kind: str) -> QPixmap | None:
+    def pixmap(self, path: str, kind: str, locator: dict[str, Any] | None = None) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued once."""
-        if path in self._pixmaps:
-            return self._pixmaps[path]
-        if path not in self._pending and kind in ("image", "pdf", "note") and not self._closed:
-            self._pending.add(path)
-            self._executor.submit(lambda: self._make(path, kind))
+        key = thumb_key(path, kind, locator)
+        if key in self._pixmaps:
+            return self._pixmaps[key]
+        wanted = kind == "note" or kind in MADE_BY_CORE
+        if key not in self._pending and wanted and not self._closed:
+            self._pending.add(key)
+            spot = dict(locator or {})
+            self._executor.submit(lambda: self._make(key, path, kind, spot))
         return None
 
     def forget(self) -> None:
         """Drop the in-memory pixmaps (after a rescan changed files)."""
         self._pixmaps.clear()
 
-    def _make(self, path: str, kind: str) -> None:
+    def _make(self, key: str, path: str, kind: str, locator: dict[str, Any]) -> None:
+        made: QImage | str | None
         if kind == "note":
-            if not self._closed:
-                self._made.emit(path, read_note(path) or "")
-            return
-        image = self.cache.get(path)
-        if image is None:
+            made = read_note(path) or ""
+        else:
             try:
-                image = render_thumbnail(path, kind)
+                made = render_thumbnail(path, kind, locator, self.cache_dir)
             except Exception:
-                image = None  # unreadable: the type icon stands in
-            if image is not None:
-                self.cache.put(path, image)
+                made = None  # unreadable: the type icon stands in
         if not self._closed:
-            self._made.emit(path, image)
+            self._made.emit(key, path, made)
 
-    def _on_made(self, path: str, image: QImage | str | None) -> None:
-        self._pending.discard(path)
-        if isinstance(image, str):  # a note's text: typeset here, on the GUI thread
-            image = render_note(path, image) if image else None
-        self._pixmaps[path] = QPixmap.fromImage(image) if image is not None else None
+    def _on_made(self, key: str, path: str, made: QImage | str | None) -> None:
+        self._pending.discard(key)
+        if isinstance(made, str):  # a note's text: typeset here, on the GUI thread
+            made = render_note(path, made) if made else None
+        self._pixmaps[key] = QPixmap.fromImage(made) if made is not None else None
         self.ready.emit(path)
 
     def shutdown(self, msecs: int = 10000) -> bool:

@@ -49,6 +49,7 @@ from core.config import Settings
 from desktop import secrets
 from desktop.filters import KIND_CHIPS, FilterBar
 from desktop.icons import icon, kind_icon
+from desktop.player import PlayerFactory
 from desktop.preview import Loaded, PreviewPane, load_preview
 from desktop.recall import RecallPanel
 from desktop.results import HIT_ROLE, HitDelegate, HitModel
@@ -60,6 +61,8 @@ from desktop.worker import Bridge, IndexState, SearchRequest
 
 SELECTION_SETTLE_MS = 120  # recall and preview follow the selection once it stops moving
 TEXT_DROP_LIMIT = 2000
+REVEAL_TIMEOUT_MS = 10_000  # a file manager started by D-Bus activation can take seconds
+_watchers: set[Any] = set()  # D-Bus replies on their way (kept alive until they arrive)
 
 
 def open_file(path: str) -> None:
@@ -72,8 +75,48 @@ def reveal_file(path: str) -> None:
         QProcess.startDetached("open", ["-R", path])
     elif sys.platform == "win32":
         QProcess.startDetached("explorer", ["/select,", os.path.normpath(path)])
-    else:  # freedesktop: no portable "select"; open the folder with the default handler
-        QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+    else:
+        show_items(path)
+
+
+def show_items(
+    path: str, bus: Any = None, open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+) -> bool:
+    """freedesktop: ask the file manager to select ``path`` (D-Bus ``FileManager1.ShowItems``).
+
+    Nautilus, Dolphin, Nemo, Caja and Thunar implement it. The call is asynchronous (starting
+    a file manager can take seconds); when there is no session bus, no such service, or the
+    call fails, the folder is opened with the default handler instead. Returns True when
+    the D-Bus call was sent.
+    """
+    folder = QUrl.fromLocalFile(os.path.dirname(path))
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
+    except ImportError:
+        open_url(folder)
+        return False
+    bus = bus if bus is not None else QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        open_url(folder)
+        return False
+    message = QDBusMessage.createMethodCall(
+        "org.freedesktop.FileManager1",
+        "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1",
+        "ShowItems",
+    )
+    message.setArguments([[QUrl.fromLocalFile(path).toString()], ""])
+    watcher = QDBusPendingCallWatcher(bus.asyncCall(message, REVEAL_TIMEOUT_MS))
+
+    def finished(w: QDBusPendingCallWatcher) -> None:
+        if w.isError():
+            open_url(folder)
+        w.deleteLater()
+        _watchers.discard(w)
+
+    _watchers.add(watcher)
+    watcher.finished.connect(finished)
+    return True
 
 
 def words(text: str) -> list[str]:
@@ -93,6 +136,7 @@ class MainWindow(QMainWindow):
         key_store: Any = secrets,
         apply_theme: Callable[[str], None] | None = None,
         temp_dir: Path | None = None,
+        player_factory: PlayerFactory | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -105,6 +149,7 @@ class MainWindow(QMainWindow):
         self.apply_theme = apply_theme
         self._temp_dir = temp_dir
         self._own_temp = temp_dir is None
+        self._player_factory = player_factory  # None: media opens in the default app
         self._failures: list[tuple[str, str]] = []
         self._focus_hit: Any = None  # what the preview and recall are about
         self._last_query = ""
@@ -177,7 +222,7 @@ class MainWindow(QMainWindow):
         self.left.addWidget(self.empty)
         self.left.addWidget(self.results)
 
-        self.preview = PreviewPane()
+        self.preview = PreviewPane(self._player_factory)
         self.recall = RecallPanel(self.thumbnails)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setObjectName("rightSplit")
@@ -291,6 +336,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.status.state.setText("Stopping…")
+        self.preview.shutdown()
         self.bridge.shutdown()
         self.thumbnails.shutdown()
         if self.tray is not None:
@@ -472,8 +518,9 @@ class MainWindow(QMainWindow):
         hit = self._focus_hit
         if hit is None:
             return
+        cache = self.thumbnails.cache_dir
         self.bridge.load(
-            lambda: load_preview(hit.path, hit.kind, dict(hit.locator)), lane="preview"
+            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache), lane="preview"
         )
         if not self.recall.scratch_text():
             self.recall.set_source(
@@ -536,8 +583,14 @@ class MainWindow(QMainWindow):
     # ---- opening ----
 
     def open_current(self) -> None:
+        """Open the selection; a moment in audio/video plays in the preview from its start."""
         hit = self.current_hit() or self._focus_hit
-        if hit is not None:
+        if hit is None:
+            return
+        if self.preview.can_play(hit):
+            self.flush_selection()  # the preview shows this hit before it plays
+            self.preview.play(hit)
+        else:
             self.opener(hit.path)
 
     def reveal_current(self) -> None:

@@ -18,6 +18,7 @@ from keyring.backend import KeyringBackend
 from core.app import Engine
 from core.config import Settings
 from desktop.app import build_window
+from desktop.player import default_player_factory
 from desktop.window import MainWindow
 from desktop.worker import InlineExecutor
 from tests.helpers import HashEmbedder, make_image, make_pdf, write
@@ -123,6 +124,7 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         threads: bool = False,
         start: bool = True,
         sync: bool = False,
+        player: bool = True,
         **settings_fields: Any,
     ) -> MainWindow:
         embedder = embedder or HashEmbedder()
@@ -145,6 +147,8 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
             opener=recorder.opened.append,
             revealer=recorder.revealed.append,
             temp_dir=tmp_path / "pasted",
+            # the in-app player when QtMultimedia is installed; False: the default app plays
+            player_factory=default_player_factory() if player else None,
         )
         qtbot.addWidget(window)
         window.resize(1180, 760)

@@ -7,7 +7,10 @@ ones are copied to resources/screenshots/ for the README by hand.
 from __future__ import annotations
 
 import shutil
+from fractions import Fraction
+from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -15,7 +18,81 @@ from PySide6.QtWidgets import QApplication
 from core.config import demo_folder
 from desktop.results import HIT_ROLE
 from desktop.theme import apply_theme
+from tests.core.test_media_helpers import RATE, espeak_available, read_samples, speak
 from tests.desktop.conftest import shot
+
+
+def voice(tmp: Path, seconds: float, at: float, sentence: str) -> np.ndarray:
+    """``seconds`` of room hiss with ``sentence`` spoken at ``at`` (16 kHz mono)."""
+    track = (np.random.default_rng(7).standard_normal(int(seconds * RATE)) * 0.003).astype(
+        np.float32
+    )
+    if espeak_available():
+        said = read_samples(speak(tmp / "said.wav", sentence), RATE) * 0.8
+        start = int(at * RATE)
+        track[start : start + said.size] += said[: track.size - start]
+    return track
+
+
+def write_memo(path: Path, samples: np.ndarray) -> Path:
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(0, samples.size, RATE):
+            frame = av.AudioFrame.from_ndarray(
+                samples[i : i + RATE].reshape(1, -1), format="flt", layout="mono"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = RATE, i, Fraction(1, RATE)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def write_tram_ride(path: Path, samples: np.ndarray, fps: int = 5) -> Path:
+    """A dusk sky over a hill, the sun going down: something a video thumbnail can show."""
+    import av
+
+    w, h = 320, 180
+    seconds = samples.size / RATE
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    sky = np.stack([250 - y * 0.5, 150 - y * 0.3, 110 + y * 0.4], axis=-1)
+    hill = y > 130 + 18 * np.sin(x / 45)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = w, h, "yuv420p"
+        video.options = {"preset": "ultrafast"}
+        audio = out.add_stream("aac", rate=RATE, layout="mono")
+        for second in range(int(seconds)):
+            for i in range(fps):
+                t = second + i / fps
+                img = sky.copy()
+                sun = (x - 60 - t * 1.5) ** 2 + (y - 40 - t * 0.6) ** 2 < 22**2
+                img[sun] = (255, 226, 140)
+                img[hill] = (52, 70, 60)
+                frame = av.VideoFrame.from_ndarray(img.clip(0, 255).astype(np.uint8), "rgb24")
+                frame.pts, frame.time_base = second * fps + i, Fraction(1, fps)
+                out.mux(video.encode(frame))
+            part = samples[second * RATE : (second + 1) * RATE]
+            sound = av.AudioFrame.from_ndarray(part.reshape(1, -1), format="flt", layout="mono")
+            sound.sample_rate, sound.pts, sound.time_base = RATE, second * RATE, Fraction(1, RATE)
+            out.mux(audio.encode(sound))
+        out.mux(video.encode(None))
+        out.mux(audio.encode(None))
+    return path
+
+
+def add_media(demo: Path, tmp: Path) -> None:
+    """A voice memo from a meeting and a holiday clip, with speech late in each."""
+    write_memo(
+        demo / "work" / "board-meeting.m4a",
+        voice(tmp, 200, 184, "So the price of the team plan should be twelve euros per seat."),
+    )
+    write_tram_ride(
+        demo / "journal" / "lisbon-tram.mp4",
+        voice(tmp, 130, 122, "Here we are on tram twenty eight, climbing up to the castle."),
+    )
 
 
 @pytest.fixture
@@ -40,6 +117,7 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     demo = tmp_path / "demo"
     shutil.copytree(demo_folder(), demo)
     (demo / "work" / "scan-2019.pdf").write_bytes(b"%PDF-1.4 truncated by a bad download")
+    add_media(demo, tmp_path)
     window = make_window([demo], embedder=local_embedder)
     window.settings.folders = []  # present it as the demo folder, as on a first run
     window._show_welcome()
@@ -63,7 +141,8 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     with qtbot.waitSignal(window.bridge.searched):
         window.filters.select_kind("All")
     with qtbot.waitSignal(window.bridge.searched):
-        window.search.set_text("bread recipe")
+        # the demo's clearest pair over the recall floor: the workshop note and its photo
+        window.search.set_text("pricing workshop")
     window.flush_selection()
     view = window.recall.view
     index = window.recall.model.index(0)
@@ -103,3 +182,37 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
         window.search.set_text("whiteboard pricing")
     settle(window)
     shot(window, "10-results-dark")
+
+    # audio and video: the segment's time on the card, its waveform or frame, the player
+    themed("light")
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("what price per seat for the team plan in the board meeting")
+    memo = window.model.row_of(str(demo / "work" / "board-meeting.m4a"))
+    assert memo >= 0
+    memo_hit = window.model.hits[memo]
+    assert memo_hit.locator["seconds"][0] > 0  # the moment it was said, not the file's start
+    window.results.setCurrentIndex(window.model.index(memo))
+    settle(window)
+    player = window.preview.player
+    window.open_current()  # Enter: plays from the segment's start, here
+    if player is not None:
+        qtbot.waitUntil(lambda: player.position() > memo_hit.locator["seconds"][0] * 1000)
+    settle(window)
+    shot(window, "11-audio-hit-playing")
+    if player is not None:
+        player.toggle()  # pause
+        qtbot.waitUntil(lambda: not player.is_playing())
+
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("tram ride up to the castle in Lisbon")
+    clip = window.model.row_of(str(demo / "journal" / "lisbon-tram.mp4"))
+    assert clip >= 0
+    window.results.setCurrentIndex(window.model.index(clip))
+    settle(window)
+    if player is not None:
+        qtbot.waitUntil(lambda: player.player.duration() > 0)  # "01:58 / 02:10"
+    shot(window, "12-video-hit")
+    window.filters.grid_button.toggle()  # tiles say the moment instead of the date
+    settle(window)
+    shot(window, "13-media-grid")
+    window.filters.grid_button.toggle()
