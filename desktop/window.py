@@ -8,7 +8,6 @@ them and storing the API key are injected, so tests run it without side effects.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -120,7 +119,10 @@ def show_items(
 
 
 def words(text: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 2]
+    """The query's words worth highlighting: the engine's own rule (no stop words)."""
+    from core.search import query_terms
+
+    return query_terms(text)
 
 
 class MainWindow(QMainWindow):
