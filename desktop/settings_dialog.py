@@ -180,7 +180,10 @@ class SettingsDialog(QDialog):
             "Files in folders not marked “Local only” are sent to Google's Gemini API to be "
             "embedded. Changing the provider or dimensions builds a new index in the background."
             if gemini
-            else "Everything stays on this computer. Photos are found by name, folder and date."
+            else "Everything stays on this computer. Media are found through text read out of "
+            "them: speech (Whisper), text in images and scans (OCR), everyday objects and "
+            "animals in photos (tags, with the vision extra), names, folders and dates. Scenes, "
+            "moods and music are not seen offline; Gemini embeds the media themselves."
         )
 
     # ---- result ----
