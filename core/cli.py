@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core import __version__
-from core.model import KINDS, Hit, Progress
+from core.model import KINDS, Hit, Progress, clock
 
 T = TypeVar("T")
 
@@ -437,17 +437,8 @@ def describe_locator(loc: dict[str, Any]) -> str:
         return f"p. {a}" if a == b else f"pp. {a}–{b}"
     if "seconds" in loc:
         a, b = loc["seconds"]
-        return f"{_clock(a)}–{_clock(b)}"
+        return f"{clock(a)}–{clock(b)}"
     return ""
-
-
-def _clock(s: float) -> str:
-    s = int(s)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-        if s >= 3600
-        else f"{s // 60:02d}:{s % 60:02d}"
-    )
 
 
 def highlight(text: str, terms: Sequence[str], tty: bool) -> str:

@@ -9,6 +9,16 @@ from typing import Any
 KINDS = ("note", "image", "pdf", "audio", "video")
 
 
+def clock(seconds: float) -> str:
+    """``02:55`` (or ``1:02:55`` past an hour): how a time in a recording is shown."""
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else f"{s // 60:02d}:{s % 60:02d}"
+    )
+
+
 @dataclass(frozen=True)
 class MediaPart:
     """A non-text part of a piece (an image, PDF pages, an audio/video segment).

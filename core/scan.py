@@ -51,18 +51,22 @@ class Excluder:
             return True
         return self._matches(name, rel)
 
-    def skips_path(self, path: Path, roots: Iterable[Path]) -> bool:
-        """Whether any part of ``path`` below one of ``roots`` is excluded."""
+    def skips_path(self, path: Path, roots: Iterable[Path], *, is_dir: bool = False) -> bool:
+        """Whether ``path`` (a file, or a folder when ``is_dir``) is outside ``roots`` or
+        excluded by any part of it below its root."""
         for root in roots:
             try:
                 rel = path.relative_to(root)
             except ValueError:
                 continue
             parts = rel.parts
-            for i, name in enumerate(parts[:-1]):
+            if not parts:
+                return False
+            folders = parts if is_dir else parts[:-1]
+            for i, name in enumerate(folders):
                 if self.skips_dir(name, "/".join(parts[: i + 1])):
                     return True
-            return self.skips_file(parts[-1], rel.as_posix()) if parts else False
+            return False if is_dir else self.skips_file(parts[-1], rel.as_posix())
         return True
 
     def _matches(self, name: str, rel: str) -> bool:

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.model import clock
 from desktop.player import MediaPlayer, PlayerFactory
-from desktop.results import clock, format_date, format_locator, time_range
+from desktop.results import format_date, format_locator, time_range
 from desktop.thumbnails import render_thumbnail
 
 MAX_TEXT = 400_000  # characters of a note shown; more is slow to lay out and never read here

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from core.model import clock
 from desktop.icons import kind_pixmap
 from desktop.thumbnails import Thumbnailer
 
@@ -46,15 +47,6 @@ def time_range(locator: dict[str, Any]) -> str:
     """``01:20–03:00`` for a hit in audio or video; empty for other kinds."""
     seconds = locator.get("seconds")
     return "–".join(clock(s) for s in seconds[:2]) if seconds else ""
-
-
-def clock(seconds: float) -> str:
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-        if s >= 3600
-        else f"{s // 60:02d}:{s % 60:02d}"
-    )
 
 
 def format_date(epoch: float, now: datetime | None = None) -> str:

@@ -53,24 +53,6 @@ def inotify_limit_message(root: Path | str) -> str:
     )
 
 
-def is_excluded(excluder: Excluder, path: Path, roots: Sequence[Path], *, is_dir: bool) -> bool:
-    """Whether ``path`` (a file, or a folder when ``is_dir``) is outside ``roots`` or excluded."""
-    for root in roots:
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            continue
-        parts = rel.parts
-        if not parts:
-            return False
-        folders = parts if is_dir else parts[:-1]
-        for i, name in enumerate(folders):
-            if excluder.skips_dir(name, "/".join(parts[: i + 1])):
-                return True
-        return False if is_dir else excluder.skips_file(parts[-1], rel.as_posix())
-    return True
-
-
 # ---- the debounce queue ----
 
 
@@ -409,7 +391,7 @@ class Watcher:
         keep = [
             p
             for p in paths
-            if p and not is_excluded(self.excluder, Path(p), self.roots, is_dir=is_dir)
+            if p and not self.excluder.skips_path(Path(p), self.roots, is_dir=is_dir)
         ]
         if keep:
             self._on_paths(keep)
