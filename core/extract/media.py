@@ -203,15 +203,22 @@ def encode_mp3(samples: np.ndarray, bitrate: int = 32_000) -> bytes:
     with av.open(out_buf, "w", format="mp3") as out:
         stream = out.add_stream("libmp3lame", rate=SAMPLE_RATE, layout="mono")
         stream.bit_rate = bitrate
-        frame = av.AudioFrame.from_ndarray(
-            samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
-        )
-        frame.sample_rate = SAMPLE_RATE
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+        _mux_mono(out, stream, samples)
     return out_buf.getvalue()
+
+
+def _mux_mono(out: Any, stream: Any, samples: np.ndarray) -> None:
+    """Encode mono float samples into ``stream`` of container ``out``, flushing the encoder."""
+    import av
+
+    frame = av.AudioFrame.from_ndarray(
+        samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
+    )
+    frame.sample_rate = SAMPLE_RATE
+    for packet in stream.encode(frame):
+        out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
 
 
 def encode_mp4(
@@ -248,14 +255,7 @@ def encode_mp4(
             for packet in vs.encode(None):
                 out.mux(packet)
         if aus is not None:
-            frame = av.AudioFrame.from_ndarray(
-                samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
-            )
-            frame.sample_rate = SAMPLE_RATE
-            for packet in aus.encode(frame):
-                out.mux(packet)
-            for packet in aus.encode(None):
-                out.mux(packet)
+            _mux_mono(out, aus, samples)
     return out_buf.getvalue()
 
 
