@@ -211,22 +211,13 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"Added {f} to Loci's folders.")
     if args.provider or args.dims:
         changed = True
-    from core.config import data_dir
-
-    engine_probe = _make_embedder(settings)
-    current = current_identity(data_dir())
-    wanted = (engine_probe.provider, engine_probe.model_id, engine_probe.dims)
-    switching = current is not None and (current.provider, current.model_id, current.dims) != wanted
-    if current is not None and switching and not (args.rebuild or args.provider or args.dims):
-        from core.store import IndexIdentity, IndexMismatch
-
-        raise IndexMismatch(
-            f"the index was built with {current.describe()}, but the settings ask for "
-            f"{IndexIdentity(*wanted).describe()}; run `loci index --rebuild`"
-        )
     from core.app import Engine
 
-    engine = Engine(settings, embedder=engine_probe, rebuild=args.rebuild or switching)
+    # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
+    # mismatch is refused by Store.open with what to do.
+    asked = bool(args.rebuild or args.provider or args.dims)
+    engine = Engine(settings, embedder=_make_embedder(settings), rebuild=asked)
+    switching = engine.store.ident != current_identity(engine.data)
     if changed:
         settings.save()
     roots = engine.folders

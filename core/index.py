@@ -21,7 +21,7 @@ import numpy as np
 from core.embed.base import Embedder, EmbedError
 from core.extract import ExtractError, extract, kind_of
 from core.model import Piece, Progress
-from core.scan import Entry, Excluder, scan
+from core.scan import Entry, Excluder, path_key, scan
 from core.store import FileRow, FileUpdate, PieceRow, Store
 
 EMBED_BATCH = 64  # pieces per embedding call
@@ -168,8 +168,6 @@ class Indexer:
         error_rows: list[FileRow] = []
         for path in paths:
             path = Path(os.path.abspath(path))
-            from core.scan import path_key
-
             key = path_key(path)
             if self.excluder.skips_path(path, roots):
                 continue
