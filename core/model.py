@@ -9,6 +9,16 @@ from typing import Any
 KINDS = ("note", "image", "pdf", "audio", "video")
 
 
+def storable(text: str) -> str:
+    """``text`` as valid UTF-8: bytes of a non-UTF-8 file name (surrogate-escaped by Python)
+    become ``\\xNN`` escapes, so the index can store and show them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def clock(seconds: float) -> str:
     """``02:55`` (or ``1:02:55`` past an hour): how a time in a recording is shown."""
     s = int(seconds)

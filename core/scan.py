@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.model import storable
+
 ALWAYS_SKIPPED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv"})
 EDITOR_TEMP = ("*~", "*.swp", "*.swx", ".#*", "*.tmp", "*.part", "*.crdownload")
 
@@ -25,12 +27,7 @@ class Entry:
 
 def path_key(path: Path | str) -> str:
     """The path as stored in the index: absolute, and valid UTF-8 even when the name is not."""
-    text = os.fspath(path)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+    return storable(os.fspath(path))
 
 
 class Excluder:

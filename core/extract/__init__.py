@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.model import Piece
+from core.model import Piece, storable
 
 if TYPE_CHECKING:
     from core.extract.readers import Readers
@@ -68,32 +68,24 @@ IMAGE_SUFFIXES = frozenset(
 AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".m4a", ".aac", ".ogg", ".oga", ".opus"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
 
-_BY_SUFFIX: dict[str, Extractor] = {
-    **dict.fromkeys(TEXT_SUFFIXES, _text),
-    **dict.fromkeys(PDF_SUFFIXES, _pdf),
-    **dict.fromkeys(IMAGE_SUFFIXES, _image),
-    **dict.fromkeys(AUDIO_SUFFIXES, _audio),
-    **dict.fromkeys(VIDEO_SUFFIXES, _video),
+# kind -> (its suffixes, its extractor): the one table both lookups below are built from.
+_KINDS: dict[str, tuple[frozenset[str], Extractor]] = {
+    "note": (TEXT_SUFFIXES, _text),
+    "pdf": (PDF_SUFFIXES, _pdf),
+    "image": (IMAGE_SUFFIXES, _image),
+    "audio": (AUDIO_SUFFIXES, _audio),
+    "video": (VIDEO_SUFFIXES, _video),
 }
+_KIND_BY_SUFFIX = {sfx: kind for kind, (suffixes, _) in _KINDS.items() for sfx in suffixes}
 
 
 def extractor_for(path: Path) -> Extractor | None:
-    return _BY_SUFFIX.get(path.suffix.lower())
+    kind = kind_of(path)
+    return _KINDS[kind][1] if kind else None
 
 
 def kind_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return "note"
-    if suffix in PDF_SUFFIXES:
-        return "pdf"
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    if suffix in AUDIO_SUFFIXES:
-        return "audio"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    return None
+    return _KIND_BY_SUFFIX.get(path.suffix.lower())
 
 
 def extract(path: Path, readers: Readers | None = None) -> list[Piece]:
@@ -112,8 +104,8 @@ def extract(path: Path, readers: Readers | None = None) -> list[Piece]:
     try:
         pieces = extractor(path, readers)
         for piece in pieces:  # names from a non-UTF-8 file system must still be storable
-            piece.title = _storable(piece.title)
-            piece.text = _storable(piece.text)
+            piece.title = storable(piece.title)
+            piece.text = storable(piece.text)
         return pieces
     except ExtractError:
         raise
@@ -127,11 +119,3 @@ def extract(path: Path, readers: Readers | None = None) -> list[Piece]:
         raise ExtractError("file too large to read") from None
     except Exception as exc:  # a parser's own failure: report it, never stop the run
         raise ExtractError(f"could not parse: {exc}") from None
-
-
-def _storable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
