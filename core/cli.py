@@ -400,9 +400,11 @@ def cmd_errors(args: argparse.Namespace) -> int:
     if not rows:
         print("No errors: every supported file is indexed.")
         return 0
+    from core.scan import display_path
+
     for f in rows:
         label = "pending" if f.status == "pending" else "error"
-        print(f"{f.path}\n    {label}: {f.error}")
+        print(f"{display_path(f.path)}\n    {label}: {f.error}")
     return 0
 
 
@@ -410,13 +412,15 @@ def cmd_errors(args: argparse.Namespace) -> int:
 
 
 def print_hits(hits: Sequence[Hit]) -> None:
+    from core.scan import display_path
+
     tty = sys.stdout.isatty()
     for h in hits:
         when = datetime.fromtimestamp(h.modified).strftime("%Y-%m-%d")
         where = describe_locator(h.locator)
         bar = "█" * max(1, round(h.score * 10))
         print(f"{h.score:5.2f} {bar:<10} {h.kind:<5} {h.title}")
-        print(f"      {h.path}{'  · ' + where if where else ''}  · {when}")
+        print(f"      {display_path(h.path)}{'  · ' + where if where else ''}  · {when}")
         print(f"      {highlight(h.snippet, h.matched_terms, tty)}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from core.embed.base import Embedder, EmbedError
-from core.extract import ExtractError, extract, kind_of
+from core.extract import ExtractError, extract, kind_of, size_limit
 from core.model import Piece, Progress
-from core.scan import Entry, Excluder, path_key, scan
+from core.scan import NOT_REGULAR, Entry, Excluder, link_problem, open_regular, path_key, scan
 from core.store import FileRow, FileUpdate, PieceRow, Store
 
 EMBED_BATCH = 64  # pieces per embedding call
@@ -45,11 +46,22 @@ class IndexReport:
     deleted_paths: list[str] = field(default_factory=list)
 
 
-def sha256_of(path: Path) -> str:
+MAX_PIECES = 2000  # per file: ~3 MB of text, a 100-hour recording, a 12,000-page PDF
+
+
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """The content hash; only a regular file is opened, and at most ``limit`` bytes (the
+    size the scan saw) are read, so a file that grows forever cannot stall the run."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
+    remaining = limit
+    with open_regular(path) as f:
+        while remaining is None or remaining > 0:
+            chunk = f.read(1 << 20 if remaining is None else min(1 << 20, remaining))
+            if not chunk:
+                break
             h.update(chunk)
+            if remaining is not None:
+                remaining -= len(chunk)
     return h.hexdigest()
 
 
@@ -183,8 +195,13 @@ class Indexer:
             except OSError as exc:
                 error_rows.append(_error_row(Entry(key, path, 0, 0), exc.strerror or str(exc)))
                 continue
-            if path.is_dir():
-                for entry in scan([path], self.excluder):
+            problem = link_problem(path, roots, self.excluder)
+            if problem:
+                if not stat.S_ISDIR(st.st_mode):
+                    error_rows.append(_error_row(Entry(key, path, 0, 0), problem))
+                continue  # a linked folder is never followed
+            if stat.S_ISDIR(st.st_mode):
+                for entry in scan([path], self.excluder, within=roots):
                     if entry.error:
                         error_rows.append(_error_row(entry, entry.error))
                     elif kind_of(entry.path) is not None:
@@ -192,6 +209,9 @@ class Indexer:
                 continue
             if kind_of(path) is None:
                 report.skipped += 1
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a pipe or a device: reading it would hang
+                error_rows.append(_error_row(Entry(key, path, 0, 0), NOT_REGULAR))
                 continue
             old = known.get(key)
             if (
@@ -238,8 +258,14 @@ class Indexer:
                 yield Progress(done - 1, total, entry.key)
                 report.changed_paths.append(entry.key)
                 kind = kind_of(entry.path) or ""
+                limit = size_limit(kind)
+                if limit and entry.size > limit:  # said before reading a byte of it
+                    reason = f"too large to index ({_size(entry.size)}; limit {_size(limit)})"
+                    ready.append(FileUpdate(_error_row(entry, reason, kind)))
+                    report.errors += 1
+                    continue
                 try:
-                    sha = sha256_of(entry.path)
+                    sha = sha256_of(entry.path, entry.size)
                 except OSError as exc:
                     reason = (exc.strerror or str(exc)).lower()
                     ready.append(FileUpdate(_error_row(entry, reason, kind, "", "unreadable")))
@@ -261,6 +287,14 @@ class Indexer:
                 except ExtractError as exc:
                     status = "unreadable" if exc.retry else "error"
                     ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))
+                    report.errors += 1
+                    continue
+                if len(pieces) > MAX_PIECES:
+                    reason = (
+                        f"too long to index: {len(pieces):,} pieces (the limit is "
+                        f"{MAX_PIECES:,} a file); split it into smaller files or exclude it"
+                    )
+                    ready.append(FileUpdate(_error_row(entry, reason, kind, sha)))
                     report.errors += 1
                     continue
                 self._guard_media(pieces)
@@ -366,7 +400,16 @@ class Indexer:
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:
-    return any(path == str(r) or path.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots)
+    """Whether the key ``path`` is one of ``roots`` or below one."""
+    keys = [path_key(r) for r in roots]
+    return any(path == k or path.startswith(k.rstrip(os.sep) + os.sep) for k in keys)
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def _file_row(entry: Entry, sha: str, kind: str, pieces: int) -> FileRow:

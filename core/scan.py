@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator
+import re
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.model import storable
 
@@ -26,8 +30,58 @@ class Entry:
 
 
 def path_key(path: Path | str) -> str:
-    """The path as stored in the index: absolute, and valid UTF-8 even when the name is not."""
-    return storable(os.fspath(path))
+    """The path as stored in the index: valid UTF-8, and one key per file.
+
+    A byte that is not UTF-8 (Python holds it as a surrogate escape) becomes ``\\xNN`` and,
+    so that no real name can look like such an escape, a backslash becomes ``\\\\``:
+    ``caf<0xE9>.md`` and a file literally named ``caf\\xe9.md`` get two keys. Paths without
+    a backslash or a stray byte (nearly all) are their own key. ``fs_path`` reverses it.
+    """
+    text = os.fspath(path)
+    if os.sep == "\\":  # Windows names are Unicode and full of backslashes: no escaping
+        return storable(text)
+    if "\\" not in text:
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            pass
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif "\udc80" <= ch <= "\udcff":
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(storable(ch))
+    return "".join(out)
+
+
+_ESCAPE = re.compile(r"\\(\\|x[89a-f][0-9a-f])")
+
+
+def fs_path(key: str) -> str:
+    """The file a ``path_key`` names, as a ``str`` that ``open()`` and ``os`` functions take
+    (stray bytes come back as surrogate escapes)."""
+    if os.sep == "\\" or "\\" not in key:
+        return key
+
+    def back(m: re.Match[str]) -> str:
+        code = m.group(1)
+        return "\\" if code == "\\" else chr(0xDC00 + int(code[1:], 16))
+
+    return _ESCAPE.sub(back, key)
+
+
+def display_path(key: str) -> str:
+    """The path to show a person: the real one when it is valid UTF-8, else the key (its
+    ``\\xNN`` escapes stand for the bytes that are not)."""
+    real = fs_path(key)
+    try:
+        real.encode("utf-8")
+        return real
+    except UnicodeEncodeError:
+        return key
 
 
 class Excluder:
@@ -76,17 +130,47 @@ class Excluder:
         return False
 
 
-def scan(roots: Iterable[Path], excluder: Excluder) -> Iterator[Entry]:
+NOT_REGULAR = "not a regular file (a pipe, socket or device): never read"
+LINK_OUTSIDE = "a link to a file outside Loci's folders: not followed"
+LINK_EXCLUDED = "a link to an excluded or hidden file: not followed"
+
+
+def link_problem(path: Path, within: Sequence[Path], excluder: Excluder) -> str:
+    """Why the file behind ``path`` (a link, or below a linked folder) must not be read;
+    "" when it may.
+
+    A link is followed only to a file inside one of Loci's folders (``within``) whose real
+    path passes the excludes there: a link named ``notes.md`` to ``~/.ssh/id_rsa`` or to
+    ``/etc/shadow`` is never read, and neither is one to a secret inside the folder.
+    """
+    real = Path(os.path.realpath(path))
+    if real == Path(os.path.abspath(path)):
+        return ""
+    roots = [Path(os.path.realpath(r)) for r in within]
+    if not any(real == r or r in real.parents for r in roots):
+        return LINK_OUTSIDE
+    if excluder.skips_path(real, roots):
+        return LINK_EXCLUDED
+    return ""
+
+
+def scan(
+    roots: Iterable[Path], excluder: Excluder, within: Sequence[Path] | None = None
+) -> Iterator[Entry]:
     """Every non-excluded file below ``roots``, with stat; errors come as entries too.
 
-    Symlinked folders are not followed (no loops, no escaping the folder); symlinked
-    files are, and a broken or looping link is reported as an error entry.
+    Symlinked folders are not followed (no loops, no escaping the folder). A symlinked file
+    is followed only when ``link_problem`` allows it (its target lies in ``within``, by
+    default ``roots``, and is not excluded); otherwise, like a broken or looping link or a
+    pipe, socket or device, it is an error entry with the reason, and is never opened.
     """
+    roots = [Path(os.path.abspath(r)) for r in roots]
+    allowed = list(within) if within is not None else roots
     for root in roots:
-        yield from _walk(Path(os.path.abspath(root)), "", excluder)
+        yield from _walk(root, "", excluder, allowed)
 
 
-def _walk(directory: Path, rel: str, excluder: Excluder) -> Iterator[Entry]:
+def _walk(directory: Path, rel: str, excluder: Excluder, within: Sequence[Path]) -> Iterator[Entry]:
     try:
         it = os.scandir(directory)
     except OSError as exc:
@@ -116,16 +200,37 @@ def _walk(directory: Path, rel: str, excluder: Excluder) -> Iterator[Entry]:
                     reason = "broken symlink"
                 yield Entry(path_key(path), path, 0.0, 0, reason)
                 continue
-            if not _is_regular(st.st_mode):
-                if os.path.isdir(path):
-                    continue  # a symlink to a folder: not followed
+            if stat.S_ISDIR(st.st_mode):
+                continue  # a symlink to a folder: not followed
+            if de.is_symlink():
+                problem = link_problem(path, within, excluder)
+                if problem:
+                    yield Entry(path_key(path), path, 0.0, 0, problem)
+                    continue
+            if not stat.S_ISREG(st.st_mode):
+                yield Entry(path_key(path), path, 0.0, 0, NOT_REGULAR)
                 continue
             yield Entry(path_key(path), path, st.st_mtime, st.st_size)
     for sub, sub_rel in sorted(subdirs):
-        yield from _walk(sub, sub_rel, excluder)
+        yield from _walk(sub, sub_rel, excluder, within)
 
 
-def _is_regular(mode: int) -> bool:
-    import stat
+def open_regular(path: Path | str, *, size_limit: int = 0) -> Any:
+    """``path`` opened for binary reading, refused (OSError) unless it is a regular file.
 
-    return stat.S_ISREG(mode)
+    Opened without blocking, so a pipe swapped in after the scan cannot hang the reader, and
+    checked on the open descriptor, so what is read is what was checked.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        if size_limit and st.st_size > size_limit:
+            raise OSError(errno.EFBIG, "file too large")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise

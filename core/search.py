@@ -256,8 +256,11 @@ class Searcher:
         if path is not None:
             from core.scan import path_key
 
-            key = path_key(os.path.abspath(path)) if os.path.isabs(path) else path
+            key = path  # an index key (the app's hits), else a path typed by a person
             rows = np.flatnonzero(snap.paths == key)
+            if not rows.size and os.path.isabs(path):
+                key = path_key(os.path.abspath(path))
+                rows = np.flatnonzero(snap.paths == key)
             if not len(rows):
                 raise KeyError(f"{path} is not in the index")
             # Each other piece scores by its best match among this file's pieces.

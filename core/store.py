@@ -226,6 +226,9 @@ class Store:
     def files(self) -> dict[str, FileRow]:
         table = self.files_table.to_arrow()
         cols = {name: table.column(name).to_pylist() for name in table.column_names}
+        if len(set(cols["path"])) < len(cols["path"]):
+            self._drop_duplicates(cols["path"])
+            return self.files()
         return {
             p: FileRow(
                 path=p,
@@ -240,6 +243,19 @@ class Store:
             )
             for i, p in enumerate(cols["path"])
         }
+
+    def _drop_duplicates(self, paths: list[str]) -> None:
+        """Remove every row of a path that has more than one (an index written before path
+        keys were one per file could hold two); the next run indexes those files afresh."""
+        from collections import Counter
+
+        from lancedb.expr import col
+
+        twice = [p for p, n in Counter(paths).items() if n > 1]
+        for start in range(0, len(twice), 1000):
+            chunk = twice[start : start + 1000]
+            self.pieces.delete(col("path").isin(chunk))
+            self.files_table.delete(col("path").isin(chunk))
 
     def pieces_of_hash(self, sha256: str) -> tuple[str, list[PieceRow]] | None:
         """The stored pieces of some file with this content, to re-use on a move or copy."""
@@ -377,6 +393,9 @@ class Store:
             return
         import pyarrow as pa
         from lancedb.expr import col
+
+        # One update per path (the last): two for one key would make the merge ambiguous.
+        updates = list({u.file.path: u for u in updates}.values())
 
         paths = [u.file.path for u in updates]
         rows = []

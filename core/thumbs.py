@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,14 @@ def thumbnail(
     Best effort by design: a thumbnail that cannot be made is an icon in the GUI, never an
     error, so any failure reading the file gives None.
     """
+    from core.scan import fs_path
+
+    path = Path(fs_path(os.fspath(path)))  # an index key: a non-UTF-8 name opens the real file
     try:
         st = path.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):  # a pipe or a device is never opened
         return None
     key = hashlib.sha256(
         json.dumps(

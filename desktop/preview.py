@@ -53,13 +53,16 @@ def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path)
 
     PDF pages, frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
     """
+    from core.scan import fs_path
+
+    real = fs_path(path)  # ``path`` is the index key; ``real`` opens a non-UTF-8 name too
     if kind == "note":
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(real, encoding="utf-8", errors="replace") as f:
             text = f.read(MAX_TEXT)
         is_md = Path(path).suffix.lower() in (".md", ".markdown", ".mdown")
         return Loaded(path, "markdown" if is_md else "text", text=text)
     if kind == "image":
-        reader = QImageReader(path)
+        reader = QImageReader(real)
         reader.setAutoTransform(True)
         size = reader.size()
         if size.isValid() and max(size.width(), size.height()) > MAX_SIDE:

@@ -64,8 +64,17 @@ REVEAL_TIMEOUT_MS = 10_000  # a file manager started by D-Bus activation can tak
 _watchers: set[Any] = set()  # D-Bus replies on their way (kept alive until they arrive)
 
 
+def file_url(path: str) -> QUrl:
+    """A file: URL for an index key, byte-exact even for a name that is not UTF-8."""
+    from urllib.parse import quote
+
+    from core.scan import fs_path
+
+    return QUrl.fromEncoded(b"file://" + quote(os.fsencode(fs_path(path))).encode("ascii"))
+
+
 def open_file(path: str) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+    QDesktopServices.openUrl(file_url(path))
 
 
 def reveal_file(path: str) -> None:
@@ -88,7 +97,7 @@ def show_items(
     call fails, the folder is opened with the default handler instead. Returns True when
     the D-Bus call was sent.
     """
-    folder = QUrl.fromLocalFile(os.path.dirname(path))
+    folder = file_url(os.path.dirname(path))
     try:
         from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
     except ImportError:
@@ -104,7 +113,7 @@ def show_items(
         "org.freedesktop.FileManager1",
         "ShowItems",
     )
-    message.setArguments([[QUrl.fromLocalFile(path).toString()], ""])
+    message.setArguments([[bytes(file_url(path).toEncoded().data()).decode("ascii")], ""])
     watcher = QDBusPendingCallWatcher(bus.asyncCall(message, REVEAL_TIMEOUT_MS))
 
     def finished(w: QDBusPendingCallWatcher) -> None:

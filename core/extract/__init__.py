@@ -79,6 +79,16 @@ _KINDS: dict[str, tuple[frozenset[str], Extractor]] = {
 _KIND_BY_SUFFIX = {sfx: kind for kind, (suffixes, _) in _KINDS.items() for sfx in suffixes}
 
 
+# The largest file of each kind Loci reads, checked on the size the scan saw, before a byte
+# is hashed (a 20 GB sparse ".md" is refused at once). 0: no limit (audio and video are
+# decoded as a stream, in bounded memory).
+SIZE_LIMITS = {"note": 20 << 20, "pdf": 2 << 30, "image": 512 << 20, "audio": 0, "video": 0}
+
+
+def size_limit(kind: str) -> int:
+    return SIZE_LIMITS.get(kind, 0)
+
+
 def extractor_for(path: Path) -> Extractor | None:
     kind = kind_of(path)
     return _KINDS[kind][1] if kind else None

@@ -41,10 +41,18 @@ def decode(raw: bytes) -> str:
 
 
 def looks_binary(raw: bytes) -> bool:
-    head = raw[:8192]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """A NUL byte anywhere (not only in the head: a text head can hide a binary tail)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in head
+    return b"\x00" in raw
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
+def looks_garbled(text: str) -> bool:
+    """Mostly undecodable or control characters: binary data that happens to have no NUL."""
+    return len(_CONTROL.findall(text)) > max(16, len(text) // 20)
 
 
 def extract_text(path: Path) -> list[Piece]:
@@ -57,6 +65,8 @@ def extract_text(path: Path) -> list[Piece]:
     if looks_binary(raw):
         raise ExtractError("not a text file (binary content)")
     text = decode(raw).replace("\r\n", "\n")
+    if looks_garbled(text):
+        raise ExtractError("not a text file (binary content)")
     stem = path.stem
     if not text.strip():
         # Empty notes stay findable by name.

@@ -20,6 +20,8 @@ from typing import IO, Any
 
 from core.sync import DEFAULT_DEBOUNCE
 
+STOP_WAIT = 10.0  # s a stop waits for the file being indexed before leaving without it
+
 
 def add_watch_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -137,7 +139,10 @@ def run_watch(
         died = syncer.stopped.is_set() and not stop.is_set()
         pending = len(syncer.queue)
         busy = syncer.state not in ("idle", "stopped")
-        syncer.stop()
+        if not syncer.stop(timeout=STOP_WAIT):
+            # The worker is inside one slow read or model call. Every write is atomic, so
+            # leaving now loses nothing; the OS drops the index lock as the process ends.
+            say(f"the file being indexed did not finish within {STOP_WAIT:g} s; stopping anyway")
     finally:
         _restore_handlers(previous)
     if busy or pending:
