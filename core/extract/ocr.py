@@ -28,6 +28,9 @@ class RapidOcr:
 
     def _load(self) -> Any:
         if self._engine is None:
+            import onnxruntime
+
+            onnxruntime.disable_telemetry_events()  # and ORT_DISABLE_TELEMETRY (core/__init__)
             from rapidocr_onnxruntime import RapidOCR
 
             self._engine = RapidOCR(
