@@ -171,7 +171,7 @@ def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False)
             last = now
             width = 30
             filled = int(width * event.done / event.total)
-            name = event.path[-50:]
+            name = (f"{event.path} ({event.message})" if event.message else event.path)[-50:]
             sys.stderr.write(
                 f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] "
                 f"{event.done:,}/{event.total:,} {name}"

@@ -46,6 +46,7 @@ class IndexReport:
     deleted_paths: list[str] = field(default_factory=list)
 
 
+PROGRESS_ROUNDS = 8  # embedding calls' worth of pieces between two progress events
 MAX_PIECES = 2000  # per file: ~3 MB of text, a 100-hour recording, a 12,000-page PDF
 
 
@@ -301,13 +302,13 @@ class Indexer:
                 batch.append(_Work(entry, sha, kind, pieces, self._keyword_only(entry.key)))
                 batch_pieces += len(pieces)
                 if batch_pieces >= self.batch_pieces:
-                    ready.extend(self._embed(batch, report))
+                    ready.extend((yield from self._embed(batch, report, done - 1, total)))
                     buffered += batch_pieces
                     batch, batch_pieces = [], 0
                     if buffered >= WRITE_BATCH:
                         flush_writes()
             if batch:
-                ready.extend(self._embed(batch, report))
+                ready.extend((yield from self._embed(batch, report, total - 1, total)))
                 batch = []
             flush_writes()
             if gone:
@@ -325,10 +326,22 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed(self, batch: list[_Work], report: IndexReport) -> list[FileUpdate]:
-        """Embed a batch of files' pieces; a piece's failure fails only its own file."""
+    def _embed(
+        self, batch: list[_Work], report: IndexReport, done: int = 0, total: int = 0
+    ) -> Generator[Progress, None, list[FileUpdate]]:
+        """Embed a batch of files' pieces; a piece's failure fails only its own file.
+
+        A long file's pieces go in rounds, with a progress event after each, so the bar
+        moves within one file too (``message``: "piece 512 of 2,000").
+        """
         pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
-        results = self._embed_pieces(pieces)
+        step = max(1, self.batch_pieces * PROGRESS_ROUNDS)
+        results: list[np.ndarray | EmbedError] = []
+        for start in range(0, len(pieces), step):
+            if start:
+                path = batch[-1].entry.key
+                yield Progress(done, total, path, f"piece {start:,} of {len(pieces):,}")
+            results.extend(self._embed_pieces(pieces[start : start + step]))
         updates = []
         offset = 0
         for w in batch:

@@ -194,3 +194,19 @@ def test_binary_tail_after_a_text_head_is_detected(tmp_path: Path) -> None:
     for name in ("mixed.md", "zip.md"):
         row = store.files()[str(root / name)]
         assert row.status == "error" and "binary" in row.error, row
+
+
+def test_progress_moves_within_a_long_file(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    write(root / "long.md", "\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(600)))
+    indexer, store = make(tmp_path)
+    gen = indexer.run([root])
+    messages = []
+    while True:
+        try:
+            messages.append(next(gen).message)
+        except StopIteration:
+            break
+    inside = [m for m in messages if m.startswith("piece ")]
+    assert len(inside) >= 2, messages
+    assert store.files()[str(root / "long.md")].status == "indexed"
