@@ -39,12 +39,14 @@ class Engine:
         data: Path | None = None,
         embedder: Embedder | None = None,
         rebuild: bool = False,
+        fresh: bool = False,
     ) -> None:
         self.settings = settings
         self.data = data or data_dir()
         self.embedder = embedder or make_embedder(settings)
         ident = IndexIdentity(self.embedder.provider, self.embedder.model_id, self.embedder.dims)
-        self.store = Store.open(self.data, ident, rebuild=rebuild)
+        # fresh: a new, empty index folder whatever state the old one is in (a repair)
+        self.store = Store.open(self.data, ident, rebuild=rebuild, fresh=fresh)
         self.excluder = Excluder(settings.excludes)
         # One writer per index (see core/lock.py); readers never take it.
         self.lock = IndexLock(self.data)

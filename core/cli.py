@@ -42,17 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the engine's own errors, stated in one line
         from core.config import SettingsError
         from core.embed import UnknownProvider
-        from core.store import IndexError_
+        from core.store import IndexError_, damaged_message, is_storage_error
 
         if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
             print(f"loci: {exc}", file=sys.stderr)
             return 1
-        if type(exc).__module__.startswith(("lance", "pyarrow")):
-            print(
-                f"loci: the index could not be read ({exc}). Delete it to rebuild: "
-                f"`loci index --rebuild`",
-                file=sys.stderr,
-            )
+        if is_storage_error(exc):  # a read failed below the checks made at open
+            from core.config import data_dir
+
+            print(f"loci: {damaged_message(data_dir() / 'index', exc)}", file=sys.stderr)
             return 1
         raise
 
@@ -216,7 +214,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
     # mismatch is refused by Store.open with what to do.
     asked = bool(args.rebuild or args.provider or args.dims)
-    engine = Engine(settings, embedder=_make_embedder(settings), rebuild=asked)
+    engine = Engine(
+        settings, embedder=_make_embedder(settings), rebuild=asked, fresh=bool(args.rebuild)
+    )
     switching = engine.store.ident != current_identity(engine.data)
     if changed:
         settings.save()

@@ -35,6 +35,30 @@ class IndexMismatch(IndexError_):
     pass
 
 
+class IndexDamaged(IndexError_):
+    """The index's files are damaged (truncated, deleted, garbage): rebuild it."""
+
+
+REPAIR_HINT = (
+    "run `loci index --rebuild` (or Repair index in the app) to build a fresh one from your "
+    "files, which are never changed"
+)
+
+
+def damaged_message(where: Path | str, exc: BaseException | str) -> str:
+    """One line: where the damage is, the storage layer's reason in short, what to do."""
+    detail = " ".join(str(exc).split())
+    detail = re.sub(r"^(lance error: )?(LanceError\(\w+\): )?", "", detail)
+    detail = re.split(r",? /rustc/|, [\w/.-]+\.rs:\d+", detail)[0][:120]
+    return f"the index at {where} is damaged ({detail}): {REPAIR_HINT}"
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """An error from LanceDB or Arrow reading the index's files (not a bug of Loci's)."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("lance", "pyarrow")) or "lance error" in str(exc).lower()
+
+
 @dataclass
 class FileRow:
     path: str
@@ -88,20 +112,38 @@ def index_root(data: Path) -> Path:
     return data / "index"
 
 
-def current_identity(data: Path) -> IndexIdentity | None:
-    """The identity of the index in use, or None before the first index."""
+def _current(data: Path) -> dict[str, Any]:
     try:
         meta = json.loads((index_root(data) / "current.json").read_text(encoding="utf-8"))
-        return IndexIdentity(meta["provider"], meta["model_id"], int(meta["dims"]))
-    except (FileNotFoundError, KeyError, ValueError):
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def current_identity(data: Path) -> IndexIdentity | None:
+    """The identity of the index in use, or None before the first index."""
+    meta = _current(data)
+    try:
+        return IndexIdentity(str(meta["provider"]), str(meta["model_id"]), int(meta["dims"]))
+    except (KeyError, TypeError, ValueError):
         return None
 
 
-def set_current(data: Path, ident: IndexIdentity) -> None:
+def index_folder(data: Path, ident: IndexIdentity) -> Path:
+    """The folder of ``ident``'s index: the one ``current.json`` names if it is current
+    (a rebuild makes a fresh folder), else the identity's own."""
+    meta = _current(data)
+    name = meta.get("folder")
+    if current_identity(data) == ident and isinstance(name, str) and name.startswith(ident.slug):
+        return index_root(data) / name
+    return index_root(data) / ident.slug
+
+
+def set_current(data: Path, ident: IndexIdentity, folder: str = "") -> None:
     root = index_root(data)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / "current.json.tmp"
-    tmp.write_text(json.dumps(ident.__dict__), encoding="utf-8")
+    tmp.write_text(json.dumps({**ident.__dict__, "folder": folder or ident.slug}), encoding="utf-8")
     os.replace(tmp, root / "current.json")
 
 
@@ -176,31 +218,80 @@ class Store:
         self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
 
     @classmethod
-    def open(cls, data: Path, ident: IndexIdentity, *, rebuild: bool = False) -> Store:
+    def open(
+        cls, data: Path, ident: IndexIdentity, *, rebuild: bool = False, fresh: bool = False
+    ) -> Store:
         """Open the index for ``ident``; refuse (IndexMismatch) when another one is current.
 
         With ``rebuild`` the index for ``ident`` is opened (or started) beside the current
-        one; the caller makes it current with ``make_current()`` once it is complete.
+        one; the caller makes it current with ``make_current()`` once it is complete. With
+        ``fresh`` it is always a new, empty folder, whatever state the old one is in (a
+        damaged index is never opened); ``make_current()`` then removes the one it replaces.
+        A damaged index raises IndexDamaged, saying what to do.
         """
         current = current_identity(data)
-        if current is not None and current != ident and not rebuild:
+        if current is not None and current != ident and not (rebuild or fresh):
             raise IndexMismatch(
                 f"the index was built with {current.describe()}, but the settings ask for "
                 f"{ident.describe()}. Vectors of two models cannot be mixed: run "
                 f"`loci index --rebuild` to build a new index (the old one is kept until "
                 f"the new one is complete), or switch the provider back."
             )
-        store = cls(index_root(data) / ident.slug, ident)
+        replaces = index_folder(data, ident)
+        folder = replaces
+        if fresh:
+            folder = index_root(data) / f"{ident.slug}.{time.strftime('%Y%m%d-%H%M%S')}"
+            n = 1
+            while folder.exists():
+                n += 1
+                folder = folder.with_name(f"{folder.name.split('~')[0]}~{n}")
+        try:
+            store = cls(folder, ident)
+            store.verify()
+        except IndexError_:
+            raise
+        except Exception as exc:
+            if isinstance(exc, OSError) and not is_storage_error(exc):
+                raise  # the disk, not the index: said as such by the caller
+            raise IndexDamaged(damaged_message(folder, exc)) from None
         if current is None:
-            set_current(data, ident)
+            set_current(data, ident, folder.name)
         store._data = data
+        store._replaces = replaces if fresh else None
         return store
 
     _data: Path | None = None
+    _replaces: Path | None = None
 
     def make_current(self) -> None:
-        if self._data is not None:
-            set_current(self._data, self.ident)
+        if self._data is None:
+            return
+        set_current(self._data, self.ident, self.folder.name)
+        old, self._replaces = self._replaces, None
+        if old is not None and old != self.folder and old.is_dir():
+            import shutil
+
+            shutil.rmtree(old, ignore_errors=True)  # superseded by this fresh build
+
+    def verify(self) -> None:
+        """A cheap check that the tables can be read and agree, at every open.
+
+        Reads one small column of each table (every data file's footer is touched, so a
+        truncated or missing file shows here, not in the middle of a search) and checks
+        that the pieces the files table counts are there.
+        """
+        pieces = self.pieces.search().select(["piece"]).limit(None).to_arrow()
+        files = self.files_table.search().select(["status", "pieces"]).limit(None).to_arrow()
+        statuses = files.column("status").to_pylist()
+        counts = files.column("pieces").to_pylist()
+        counted = sum(n or 0 for st, n in zip(statuses, counts, strict=True) if st == "indexed")
+        if counted > pieces.num_rows:
+            raise IndexDamaged(
+                damaged_message(
+                    self.folder,
+                    f"{counted:,} pieces are recorded but only {pieces.num_rows:,} are stored",
+                )
+            )
 
     def _check(self, meta: dict[bytes, bytes]) -> None:
         found = {k.decode(): v.decode() for k, v in meta.items()}
@@ -254,8 +345,9 @@ class Store:
         twice = [p for p, n in Counter(paths).items() if n > 1]
         for start in range(0, len(twice), 1000):
             chunk = twice[start : start + 1000]
-            self.pieces.delete(col("path").isin(chunk))
+            # Files rows first: a reader never sees an indexed file without its pieces.
             self.files_table.delete(col("path").isin(chunk))
+            self.pieces.delete(col("path").isin(chunk))
 
     def pieces_of_hash(self, sha256: str) -> tuple[str, list[PieceRow]] | None:
         """The stored pieces of some file with this content, to re-use on a move or copy."""

@@ -34,6 +34,7 @@ class StatusLine(QWidget):
     """One line: ● state [progress] · counts · provider … ⚠ N files could not be indexed."""
 
     problems_clicked = Signal()
+    repair_clicked = Signal()  # the index is damaged: build a fresh one from the files
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,15 @@ class StatusLine(QWidget):
         self.problems.clicked.connect(self.problems_clicked)
         self.problems.hide()
         layout.addWidget(self.problems)
+        self.repair = QPushButton("Repair index")
+        self.repair.setObjectName("repairIndex")
+        self.repair.setToolTip(
+            "Build a fresh index from your files (they are never changed); search works again "
+            "as files are indexed"
+        )
+        self.repair.clicked.connect(self.repair_clicked)
+        self.repair.hide()
+        layout.addWidget(self.repair)
         self._set_dot("idle")
 
     def _set_dot(self, state: str) -> None:
@@ -74,6 +84,7 @@ class StatusLine(QWidget):
         self.dot.style().polish(self.dot)
 
     def show_opening(self) -> None:
+        self.repair.hide()
         self._set_dot("busy")
         self.state.setText("Opening the index…")
 
@@ -112,6 +123,8 @@ class StatusLine(QWidget):
     def show_error(self, message: str) -> None:
         self._set_dot("error")
         self.progress.hide()
+        # core.store says "is damaged" for an index that only a fresh rebuild mends
+        self.repair.setVisible("is damaged" in message)
         self.state.setText(message.splitlines()[0][:160] if message else "Error")
         self.state.setToolTip(message)
 

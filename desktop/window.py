@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         self.preview.open_requested.connect(self.opener)
         self.preview.reveal_requested.connect(self.revealer)
         self.status.problems_clicked.connect(self.show_problems)
+        self.status.repair_clicked.connect(self.repair_index)
         self.rescan_button.clicked.connect(self.rescan)
         self.settings_button.clicked.connect(self.open_settings)
         self.empty.linkActivated.connect(self._on_example)
@@ -336,6 +337,11 @@ class MainWindow(QMainWindow):
 
     def rescan(self) -> None:
         self.bridge.rescan()
+
+    def repair_index(self) -> None:
+        """Build a fresh index from the files, whatever state the damaged one is in."""
+        self.status.show_opening()
+        self.bridge.open(self.settings, fresh=True)
 
     def quit(self) -> None:
         self._quitting = True

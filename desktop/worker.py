@@ -69,6 +69,13 @@ def default_engine_factory(settings: Settings, rebuild: bool) -> Engine:
     return Engine(settings, rebuild=rebuild)
 
 
+def fresh_engine_factory(settings: Settings) -> Engine:
+    """An engine over a new, empty index folder: the repair of a damaged index."""
+    from core.app import Engine
+
+    return Engine(settings, rebuild=True, fresh=True)
+
+
 @dataclass
 class SearchRequest:
     """One search: typed text, dropped files, or both, narrowed by kind, folder and date."""
@@ -116,6 +123,7 @@ class Bridge(QObject):
         self,
         engine_factory: EngineFactory = default_engine_factory,
         *,
+        fresh_factory: Callable[[Settings], Engine] = fresh_engine_factory,
         queries: Executor | None = None,
         background: Executor | None = None,
         progress_interval: float = 0.05,
@@ -124,6 +132,7 @@ class Bridge(QObject):
     ) -> None:
         super().__init__(parent)
         self._factory = engine_factory
+        self._fresh_factory = fresh_factory
         self._queries = queries or PoolExecutor(1)
         self._background = background or PoolExecutor(1)
         self._progress_interval = progress_interval
@@ -167,16 +176,22 @@ class Bridge(QObject):
 
     # ---- engine ----
 
-    def open(self, settings: Settings, *, rebuild: bool = False) -> None:
-        """Build the engine for ``settings`` (imports LanceDB and the model: off the GUI)."""
+    def open(self, settings: Settings, *, rebuild: bool = False, fresh: bool = False) -> None:
+        """Build the engine for ``settings`` (imports LanceDB and the model: off the GUI).
+
+        ``fresh``: index into a new, empty folder whatever state the current one is in (the
+        Repair index button); it becomes current when the run completes.
+        """
         self._engine = None
-        self._rebuilding = rebuild
+        self._rebuilding = rebuild or fresh
         self._cancel.set()  # a run over the old engine stops at its next file
         self._stop_syncer()  # and the old engine's watcher (it holds the index lock)
 
         def job() -> None:
             try:
-                engine = self._factory(settings, rebuild)
+                engine = (
+                    self._fresh_factory(settings) if fresh else self._factory(settings, rebuild)
+                )
                 self._engine = engine
                 state = self._state(engine)
             except Exception as exc:
@@ -421,6 +436,12 @@ class Bridge(QObject):
 
 
 def _message(exc: BaseException) -> str:
+    from core.store import damaged_message, is_storage_error
+
+    if is_storage_error(exc):  # a read failed below the checks made at open
+        from core.config import data_dir
+
+        return damaged_message(data_dir() / "index", exc)
     text = str(exc).strip()
     if not text:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -1,0 +1,37 @@
+"""A damaged index: the status line says so and offers Repair index, which builds a fresh one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from core.app import Engine
+from tests.helpers import HashEmbedder
+
+
+def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path, qtbot) -> None:
+    embedder = HashEmbedder()
+    window = make_window([corpus], embedder=embedder, start=False)
+    with qtbot.waitSignal(window.bridge.indexed, timeout=10000):
+        window.start()
+    old = window.bridge.engine.store.folder
+    shutil.rmtree(old / "pieces.lance")  # "8 indexed, 0 pieces" before the fix
+    with qtbot.waitSignal(window.bridge.engine_failed, timeout=10000):
+        window.bridge.open(window.settings)
+    status = window.status
+    assert "is damaged" in status.state.toolTip() and status.repair.isVisible()
+
+    window.bridge._fresh_factory = lambda s: Engine(
+        s, data=tmp_path / "data", embedder=embedder, rebuild=True, fresh=True
+    )
+    with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
+        qtbot.mouseClick(status.repair, Qt.MouseButton.LeftButton)
+    assert not status.repair.isVisible()
+    store = window.bridge.engine.store
+    assert store.folder != old and not old.exists()  # the fresh one is current, the old gone
+    assert status.counts.text().startswith("8 files")
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("lighthouse keeper")
+    assert window.model.hits
