@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core import embed
-from core.config import Settings, data_dir
+from core.config import Settings, SettingsError, data_dir
 from core.embed.base import Embedder
 from core.index import Indexer, IndexReport
 from core.lock import IndexLock
@@ -26,7 +26,10 @@ def make_embedder(settings: Settings) -> Embedder:
             options["model"] = settings.model
         if settings.gemini_base_url:
             options["base_url"] = settings.gemini_base_url
-    return embed.create(settings.provider, **options)
+    try:
+        return embed.create(settings.provider, **options)
+    except ValueError as exc:  # a provider's own refusal of an option (dims out of range)
+        raise SettingsError(f"{settings.provider}: {exc}") from None
 
 
 class Engine:

@@ -33,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"loci: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `loci status | head -1`: the reader left; say nothing more, leave quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             "\nloci: interrupted; finished work is saved, the rest is done next run",
@@ -42,10 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the engine's own errors, stated in one line
         from core.config import SettingsError
         from core.embed import UnknownProvider
-        from core.store import IndexError_, damaged_message, is_storage_error
+        from core.store import (
+            DISK_FULL,
+            IndexError_,
+            damaged_message,
+            is_disk_full,
+            is_storage_error,
+        )
 
         if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
             print(f"loci: {exc}", file=sys.stderr)
+            return 1
+        if is_disk_full(exc):
+            print(f"loci: {DISK_FULL}", file=sys.stderr)
             return 1
         if is_storage_error(exc):  # a read failed below the checks made at open
             from core.config import data_dir
@@ -194,21 +208,21 @@ def cmd_default(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from core.config import Settings
     from core.store import current_identity
 
     settings = _settings(args)
+    _check_dims(args, settings)
     folders = [Path(os.path.abspath(os.path.expanduser(f))) for f in args.folders]
     for f in folders:
         if not f.is_dir():
             raise CliError(f"folder not found: {f}")
-    changed = False
+    added = False
     for f in folders:
         if str(f) not in settings.folders:
             settings.folders.append(str(f))
-            changed = True
+            added = True
             print(f"Added {f} to Loci's folders.")
-    if args.provider or args.dims:
-        changed = True
     from core.app import Engine
 
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
@@ -218,8 +232,13 @@ def cmd_index(args: argparse.Namespace) -> int:
         settings, embedder=_make_embedder(settings), rebuild=asked, fresh=bool(args.rebuild)
     )
     switching = engine.store.ident != current_identity(engine.data)
-    if changed:
-        settings.save()
+    # Only what took effect is saved: the added folders now; a new provider or dims once
+    # its index is in use (a rejected key or an unfinished index leaves them as they were).
+    provider_changed = bool(args.provider or args.dims)
+    if added:
+        saved = Settings.load()
+        saved.folders = list(settings.folders)
+        saved.save()
     roots = engine.folders
     if not settings.folders:
         print(f"No folders configured: indexing the demo folder {roots[0]}")
@@ -229,17 +248,29 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.batch:
         report = _batch(engine, roots, wait=args.wait)
         if report is None:
+            if provider_changed:
+                settings.save()  # the job exists: a later `loci index --batch` collects it
             return 0
     else:
         report = run_with_progress(engine.index(roots))
     if report.fatal:
-        raise CliError(report.fatal)
+        if provider_changed:
+            engine.store.give_up_current()
+        kept = " The settings were not changed." if provider_changed else ""
+        raise CliError(f"{report.fatal}.{kept}".replace("..", "."))
+    in_use = not switching
     if args.rebuild or switching:
         if report.pending == 0:
             engine.store.make_current()
+            in_use = True
             print(f"New index for {engine.store.ident.describe()} is now in use.")
         else:
-            print("The new index is not complete yet (files pending); the old one stays in use.")
+            print(
+                "The new index is not complete yet (files pending); the old one stays in use. "
+                "Run the same command again to finish it."
+            )
+    if provider_changed and in_use:
+        settings.save()
     print(
         f"Indexed {report.indexed:,} files ({report.embedded_pieces:,} pieces embedded), "
         f"re-used {report.reused:,}, unchanged {report.unchanged:,}, removed {report.deleted:,}, "
@@ -249,6 +280,23 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report.errors:
         print("Some files could not be indexed: `loci errors` says why.")
     return 0
+
+
+def _check_dims(args: argparse.Namespace, settings: Any) -> None:
+    if args.dims is None:
+        return
+    if args.dims <= 0:
+        raise CliError(f"--dims must be a positive number (768, 1536 or 3072), not {args.dims}")
+    if settings.provider == "local":
+        raise CliError(
+            "--dims applies to Gemini (768, 1536 or 3072); the local model's size is fixed "
+            "at 512. Add --provider gemini to choose it."
+        )
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise CliError(f"--limit must be 1 or more, not {limit}")
 
 
 def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
@@ -291,10 +339,13 @@ def parse_since(text: str) -> float:
     if m:
         n, unit = int(m.group(1)), m.group(2)
         days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
-        return (datetime.now() - timedelta(days=days)).timestamp()
+        try:
+            return max(0.0, (datetime.now() - timedelta(days=days)).timestamp())
+        except (OverflowError, ValueError, OSError):
+            return 0.0  # further back than any file: every file qualifies
     try:
         return datetime.fromisoformat(text).timestamp()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise CliError(
             f"--since: not a date: {text!r} (use 2026-03-01, 7d, 2w, 6m or 1y)"
         ) from None
@@ -303,6 +354,7 @@ def parse_since(text: str) -> float:
 def cmd_search(args: argparse.Namespace) -> int:
     from core.search import Filters
 
+    _check_limit(args.limit)
     text = " ".join(args.query).strip()
     if not text and not args.file:
         raise CliError("give a query, a --file, or both")
@@ -345,6 +397,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_recall(args: argparse.Namespace) -> int:
+    _check_limit(args.limit)
     engine = _engine(_settings())
     path = Path(os.path.abspath(args.path))
     try:

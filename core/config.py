@@ -63,6 +63,8 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
+        """The settings in ``path``; SettingsError (one line per problem) when it cannot be
+        read or a value has the wrong type. Unknown keys are ignored (a newer Loci's)."""
         path = path or settings_path()
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -70,10 +72,47 @@ class Settings:
             return cls()
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+        except OSError as exc:  # a folder, no permission …
+            raise SettingsError(
+                f"settings file {path} cannot be read ({exc.strerror or exc}); fix or remove it"
+            ) from None
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        settings = cls(**{k: v for k, v in data.items() if k in known})
+        problems = settings.problems()
+        if problems:
+            raise SettingsError(
+                f"settings file {path} has {'a problem' if len(problems) == 1 else 'problems'}:"
+                + "".join(f"\n  {p}" for p in problems)
+            )
+        return settings
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, one line each; empty when they can be used."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            want = _TYPES[f.name]
+            if want == "list":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    out.append(f'{f.name} must be a list of strings, like ["…"], not {value!r}')
+            elif want is int:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    out.append(f"{f.name} must be a whole number, not {value!r}")
+                elif value < 0:
+                    out.append(f"{f.name} must be 0 (the provider's default) or more, not {value}")
+            elif not isinstance(value, want):
+                kind = "true or false" if want is bool else "a string in quotes"
+                out.append(f"{f.name} must be {kind}, not {value!r}")
+        if isinstance(self.theme, str) and self.theme not in THEMES:
+            out.append(f"theme must be one of {', '.join(THEMES)}, not {self.theme!r}")
+        return out
 
     def save(self, path: Path | None = None) -> None:
+        """Write the settings; refused (SettingsError) when a value is wrong, so a bad value
+        never reaches the file."""
+        problems = self.problems()
+        if problems:
+            raise SettingsError("; ".join(problems))
         path = path or settings_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -89,6 +128,21 @@ class Settings:
 
 class SettingsError(Exception):
     pass
+
+
+THEMES = ("system", "light", "dark")
+# The type each setting must have in the file ("list": a list of strings).
+_TYPES: dict[str, Any] = {
+    "folders": "list",
+    "local_only": "list",
+    "excludes": "list",
+    "provider": str,
+    "model": str,
+    "dims": int,
+    "gemini_base_url": str,
+    "theme": str,
+    "keep_running_in_tray": bool,
+}
 
 
 def settings_path() -> Path:

@@ -53,6 +53,22 @@ def damaged_message(where: Path | str, exc: BaseException | str) -> str:
     return f"the index at {where} is damaged ({detail}): {REPAIR_HINT}"
 
 
+DISK_FULL = (
+    "the disk is full (no space left on device). What was indexed is kept and the rest is "
+    "pending: free some space and run `loci index` again"
+)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """No space left on device, raised by Python or by LanceDB's own writer."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "os error 28" in text
+
+
 def is_storage_error(exc: BaseException) -> bool:
     """An error from LanceDB or Arrow reading the index's files (not a bug of Loci's)."""
     module = type(exc).__module__ or ""
@@ -251,17 +267,26 @@ class Store:
         except IndexError_:
             raise
         except Exception as exc:
-            if isinstance(exc, OSError) and not is_storage_error(exc):
+            if is_disk_full(exc) or (isinstance(exc, OSError) and not is_storage_error(exc)):
                 raise  # the disk, not the index: said as such by the caller
             raise IndexDamaged(damaged_message(folder, exc)) from None
         if current is None:
             set_current(data, ident, folder.name)
+        store.claimed_current = current is None
         store._data = data
         store._replaces = replaces if fresh else None
         return store
 
     _data: Path | None = None
     _replaces: Path | None = None
+    claimed_current = False  # the first index: made current at open
+
+    def give_up_current(self) -> None:
+        """Undo the claim of a first index whose first run failed (a rejected key), so the
+        settings it was not saved to open their own index again."""
+        if self.claimed_current and self._data is not None:
+            (index_root(self._data) / "current.json").unlink(missing_ok=True)
+            self.claimed_current = False
 
     def make_current(self) -> None:
         if self._data is None:

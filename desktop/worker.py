@@ -436,8 +436,10 @@ class Bridge(QObject):
 
 
 def _message(exc: BaseException) -> str:
-    from core.store import damaged_message, is_storage_error
+    from core.store import DISK_FULL, damaged_message, is_disk_full, is_storage_error
 
+    if is_disk_full(exc):
+        return DISK_FULL[0].upper() + DISK_FULL[1:]
     if is_storage_error(exc):  # a read failed below the checks made at open
         from core.config import data_dir
 

@@ -209,7 +209,7 @@ class Syncer:
                     self._became_idle()
         except Exception as exc:  # never die silently; the index stays as the last commit left it
             log.exception("sync stopped")
-            self._emit(self.on_error, f"background sync stopped: {exc}")
+            self._emit(self.on_error, f"background sync stopped: {_say(exc, self.store.folder)}")
         finally:
             try:
                 self.watcher.stop()
@@ -244,7 +244,10 @@ class Syncer:
                     self._finished(report, "changes", len(paths))
         except Exception as exc:
             log.exception("sync batch failed")
-            self._emit(self.on_error, f"could not index some changes ({exc}); retrying soon")
+            self._emit(
+                self.on_error,
+                f"could not index some changes ({_say(exc, self.store.folder)}); retrying soon",
+            )
             self._retry_at = time.monotonic() + RETRY_AFTER
 
     def _reconcile(self, roots: list[Path], reason: str) -> None:
@@ -393,6 +396,17 @@ class Syncer:
             callback(*args)
         except Exception:  # a listener's bug must not stop the sync
             log.exception("sync listener failed")
+
+
+def _say(exc: BaseException, folder: Path) -> str:
+    """An exception in words for the status line: a full disk or a damaged index plainly."""
+    from core.store import DISK_FULL, damaged_message, is_disk_full, is_storage_error
+
+    if is_disk_full(exc):
+        return DISK_FULL
+    if is_storage_error(exc):
+        return damaged_message(folder, exc)
+    return str(exc)
 
 
 def _collapse(paths: list[Path]) -> list[Path]:
