@@ -62,7 +62,7 @@ def test_failed_provider_or_dims_change_is_not_saved(indexed: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        ('excludes = 5\n', ["excludes", "list of strings"]),
+        ("excludes = 5\n", ["excludes", "list of strings"]),
         ('dims = "big"\n', ["dims", "whole number"]),
         ('folders = "notalist"\n', ["folders", "list of strings"]),
         ('keep_running_in_tray = "yes"\ntheme = "pink"\n', ["true or false", "theme"]),
