@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core import embed
-from core.config import Settings, SettingsError, data_dir
+from core.config import Settings, SettingsError, data_dir, private_dir
 from core.embed.base import Embedder
 from core.index import Indexer, IndexReport
 from core.lock import IndexLock
@@ -45,7 +45,7 @@ class Engine:
         fresh: bool = False,
     ) -> None:
         self.settings = settings
-        self.data = data or data_dir()
+        self.data = private_dir(data or data_dir())
         self.embedder = embedder or make_embedder(settings)
         ident = IndexIdentity(self.embedder.provider, self.embedder.model_id, self.embedder.dims)
         # fresh: a new, empty index folder whatever state the old one is in (a repair)

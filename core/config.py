@@ -34,6 +34,18 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP))
 
 
+def private_dir(path: Path) -> Path:
+    """``path`` made (if need be) readable by its owner only: the index holds every note's
+    text, so other users of the machine must not read it (0700 on POSIX)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            pass  # not ours to change (a shared mount): its owner decides
+    return path
+
+
 def resources_dir() -> Path:
     """``resources/`` beside the packages, from source and from a frozen build alike."""
     import sys
@@ -114,7 +126,7 @@ class Settings:
         if problems:
             raise SettingsError("; ".join(problems))
         path = path or settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(to_toml(asdict(self)), encoding="utf-8")
         os.replace(tmp, path)  # a crash mid-save never leaves half a settings file

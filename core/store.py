@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 SCHEMA_VERSION = 1
+KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
 
 
 # The error of a file whose write a crash cut short; the next run redoes it.
@@ -575,10 +576,13 @@ class Store:
             self.pieces.delete(col("path").isin(chunk))
             self.files_table.delete(col("path").isin(chunk))
 
-    def optimize(self) -> None:
+    def optimize(self, keep: timedelta = KEEP_VERSIONS) -> None:
         """Compact fragments, index new text for keyword search, prune old versions.
 
-        Old versions are kept for some minutes: another open handle may still read them.
+        Every run writes new versions (and compaction rewrites small tables whole), so
+        without pruning repeated runs grew a 5 MB index to 50 MB. Versions older than
+        ``keep`` go: long enough for a search in another process, which always starts from
+        the latest version (read_consistency_interval=0), to finish on the one it began.
         """
         from lancedb.index import FTS
 
@@ -586,7 +590,7 @@ class Store:
             self.pieces.create_index("text", config=FTS(), replace=True)
             self._fts_ready = True
         for table in (self.pieces, self.files_table):
-            table.optimize(cleanup_older_than=timedelta(minutes=10))
+            table.optimize(cleanup_older_than=keep)
 
     # ---- small state beside the tables (usage, batch jobs) ----
 

@@ -44,7 +44,10 @@ def open_media(path: Path, what: str) -> Any:
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except av.FFmpegError as exc:
-        raise ExtractError(f"not a readable {what} file ({_reason(exc)})") from None
+        reason = _reason(exc)
+        if reason == "End of file":
+            raise ExtractError(f"damaged or truncated {what} file (it ends early)") from None
+        raise ExtractError(f"not a readable {what} file ({reason})") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -103,6 +106,9 @@ def segments(path: Path, length: float, overlap: float, *, video: bool) -> Itera
     try:
         audio = container.streams.audio[0] if container.streams.audio else None
         vstream = container.streams.video[0] if container.streams.video else None
+        if audio is None and vstream is None:
+            # An MP4 cut short loses its index (the moov box) and shows no streams at all.
+            raise ExtractError(f"damaged or truncated {what} file: no sound or picture in it")
         if video and vstream is None:
             raise ExtractError("no video stream in the file")
         if not video:

@@ -320,3 +320,14 @@ def test_a_100_megapixel_photo_is_read_in_bounded_memory(tmp_path: Path) -> None
     assert int(jpeg_bytes) < 7 * 1024 * 1024  # sent as a reduced copy, not 100 MP
     # Full decode is 300 MB of RGB; the draft decode at 1/4 scale is ~19 MB.
     assert int(grown_kb) < 150_000, f"grew by {int(grown_kb) // 1024} MB"
+
+
+def test_mp4_cut_short_in_its_index_is_damaged(tmp_path: Path) -> None:
+    clip = write_video(tmp_path / "clip.mp4", 2, audio=True)
+    data = clip.read_bytes()
+    moov = data.find(b"moov")
+    assert moov > 0
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: moov + 100])  # the moov box (stream table) is incomplete
+    with pytest.raises(ExtractError, match="damaged or truncated video"):
+        extract(cut, NO_MODELS)
