@@ -12,6 +12,7 @@ import io
 import logging
 import math
 import re
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,9 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
     from core.extract import ExtractError
 
     Image.MAX_IMAGE_PIXELS = 400_000_000  # 100+ MP photos are real; decompression bombs are not
+    # Past FULL_DECODE_LIMIT the pixels are never decoded (see reduced()), so Pillow's warning
+    # about a big image says nothing the user must act on; past 2 × the limit it is an error.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     mime = MIME.get(path.suffix.lower(), "image/png")
     if path.suffix.lower() in HEIF_SUFFIXES and not heif_support():
         raise ExtractError("HEIC/HEIF images need the pillow-heif package")
