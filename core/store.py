@@ -304,20 +304,27 @@ class Store:
 
         Reads one small column of each table (every data file's footer is touched, so a
         truncated or missing file shows here, not in the middle of a search) and checks
-        that the pieces the files table counts are there.
+        that the pieces the files table counts are there. A writer in another process can
+        commit between the two reads; the check is then made again, and only a shortfall
+        seen with both tables at rest is damage.
         """
-        pieces = self.pieces.search().select(["piece"]).limit(None).to_arrow()
-        files = self.files_table.search().select(["status", "pieces"]).limit(None).to_arrow()
-        statuses = files.column("status").to_pylist()
-        counts = files.column("pieces").to_pylist()
-        counted = sum(n or 0 for st, n in zip(statuses, counts, strict=True) if st == "indexed")
-        if counted > pieces.num_rows:
-            raise IndexDamaged(
-                damaged_message(
-                    self.folder,
-                    f"{counted:,} pieces are recorded but only {pieces.num_rows:,} are stored",
+        for _attempt in range(5):
+            before = (self.files_table.version, self.pieces.version)
+            files = self.files_table.search().select(["status", "pieces"]).limit(None).to_arrow()
+            stored = self.pieces.search().select(["piece"]).limit(None).to_arrow().num_rows
+            statuses = files.column("status").to_pylist()
+            counts = files.column("pieces").to_pylist()
+            counted = sum(n or 0 for st, n in zip(statuses, counts, strict=True) if st == "indexed")
+            if counted <= stored:
+                return
+            if (self.files_table.version, self.pieces.version) == before:
+                raise IndexDamaged(
+                    damaged_message(
+                        self.folder,
+                        f"{counted:,} pieces are recorded but only {stored:,} are stored",
+                    )
                 )
-            )
+            time.sleep(0.05)
 
     def _check(self, meta: dict[bytes, bytes]) -> None:
         found = {k.decode(): v.decode() for k, v in meta.items()}
