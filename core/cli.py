@@ -442,19 +442,16 @@ def cmd_errors(args: argparse.Namespace) -> int:
         f for f in engine.store.files().values() if f.status in ("error", "unreadable", "pending")
     ]
     rows.sort(key=lambda f: f.path)
+    from core.scan import display_path
+
     if args.json:
         for f in rows:
-            print(
-                json.dumps(
-                    {"path": f.path, "status": f.status, "error": f.error}, ensure_ascii=False
-                )
-            )
+            row = {"path": display_path(f.path), "status": f.status, "error": f.error}
+            print(json.dumps(row, ensure_ascii=False))
         return 0
     if not rows:
         print("No errors: every supported file is indexed.")
         return 0
-    from core.scan import display_path
-
     for f in rows:
         label = "pending" if f.status == "pending" else "error"
         print(f"{display_path(f.path)}\n    {label}: {f.error}")

@@ -93,8 +93,10 @@ class Hit:
     def to_json(self) -> dict[str, Any]:
         from datetime import UTC, datetime
 
+        from core.scan import display_path
+
         return {
-            "path": self.path,
+            "path": display_path(self.path),  # the real path; \xNN only for non-UTF-8 bytes
             "kind": self.kind,
             "score": round(float(self.score), 4),
             "title": self.title,

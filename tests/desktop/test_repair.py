@@ -35,3 +35,18 @@ def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path,
     with qtbot.waitSignal(window.bridge.searched):
         window.search.set_text("lighthouse keeper")
     assert window.model.hits
+
+
+def test_a_full_disk_is_said_in_the_status_line(make_window, corpus, qtbot) -> None:
+    from core.sync.syncer import _say
+    from desktop.worker import _message
+
+    full = OSError(28, "No space left on device")
+    lance_full = RuntimeError("lance error: IO: Generic LocalFileSystem error (os error 28)")
+    assert _message(full).startswith("The disk is full") and "free some space" in _message(full)
+    assert _message(lance_full).startswith("The disk is full")
+    assert _say(lance_full, Path("/x")).startswith("the disk is full")
+    window = make_window([corpus])
+    window.bridge.index_failed.emit(_say(full, Path("/x")))
+    assert "disk is full" in window.status.state.text()
+    assert not window.status.repair.isVisible()  # a full disk is not a damaged index

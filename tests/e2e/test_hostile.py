@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from core.scan import path_key
+from core.scan import display_path, path_key
 from tests.core.test_media_helpers import write_audio, write_video
 from tests.e2e.test_crash import driver, run_driver, wait_for_line
 from tests.helpers import make_image, make_pdf, write
@@ -98,9 +98,9 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, dict[str, str], dict[str, str]
     raw = os.path.join(os.fsencode(root), b"caf\xe9.md")
     with open(raw, "wb") as f:
         f.write(b"# Cafe\nThe espresso machine descaling schedule.\n")
-    good[path_key(os.fsdecode(raw))] = "espresso machine descaling"
+    good[display_path(path_key(os.fsdecode(raw)))] = "espresso machine descaling"
     lookalike = write(root / "caf\\xe9.md", "# Tea\nThe green tea steeping temperature.\n")
-    good[path_key(lookalike)] = "green tea steeping temperature"
+    good[str(lookalike)] = "green tea steeping temperature"  # shown as it is: valid UTF-8
     bad: dict[str, str] = {}
     (root / "ssh_backup.md").symlink_to(key)
     bad[str(root / "ssh_backup.md")] = "outside Loci's folders"
