@@ -113,7 +113,7 @@ def show_items(
         "org.freedesktop.FileManager1",
         "ShowItems",
     )
-    message.setArguments([[bytes(file_url(path).toEncoded().data()).decode("ascii")], ""])
+    message.setArguments([[file_url(path).toString()], ""])
     watcher = QDBusPendingCallWatcher(bus.asyncCall(message, REVEAL_TIMEOUT_MS))
 
     def finished(w: QDBusPendingCallWatcher) -> None:
