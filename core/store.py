@@ -252,7 +252,8 @@ class Store:
                 f"the index was built with {current.describe()}, but the settings ask for "
                 f"{ident.describe()}. Vectors of two models cannot be mixed: run "
                 f"`loci index --rebuild` to build a new index (the old one is kept until "
-                f"the new one is complete), or switch the provider back."
+                f"the new one is complete), or switch back with `loci index --provider "
+                f"{current.provider}`."
             )
         replaces = index_folder(data, ident)
         folder = replaces
