@@ -202,6 +202,8 @@ class Indexer:
                     error_rows.append(_error_row(Entry(key, path, 0, 0), problem))
                 continue  # a linked folder is never followed
             if stat.S_ISDIR(st.st_mode):
+                if path.is_symlink():
+                    continue  # linked folders are not followed, as in the full scan
                 for entry in scan([path], self.excluder, within=roots):
                     if entry.error:
                         error_rows.append(_error_row(entry, entry.error))
