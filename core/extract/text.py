@@ -166,9 +166,10 @@ def _hard_split(para: str, target: int) -> list[str]:
     sentences = re.split(r"(?<=[.!?。])\s+|\n", para)
     current = ""
     for s in sentences:
-        while len(s) > target:
-            parts.append(s[:target])
-            s = s[target:]
+        if len(s) > target:  # by index: re-slicing the rest each time was quadratic (19 MB: 22 s)
+            cut = len(s) - (len(s) % target or target)  # leave a non-empty rest, as before
+            parts.extend(s[i : i + target] for i in range(0, cut, target))
+            s = s[cut:]
         if current and len(current) + len(s) + 1 > target:
             parts.append(current)
             current = s
