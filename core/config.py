@@ -60,6 +60,9 @@ class Settings:
     gemini_base_url: str = ""
     theme: str = "system"
     keep_running_in_tray: bool = False
+    # The bundled demo folder stands in while no folder of the user's is set; it can be
+    # removed (false) and leaves for good once the user adds a folder.
+    demo: bool = True
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -81,10 +84,14 @@ class Settings:
         os.replace(tmp, path)  # a crash mid-save never leaves half a settings file
 
     def effective_folders(self) -> list[Path]:
-        """The configured folders, or the bundled demo folder when none is set."""
+        """The configured folders; while none is set, the bundled demo folder (unless removed)."""
         if self.folders:
             return [Path(f).expanduser() for f in self.folders]
-        return [demo_folder()]
+        return [demo_folder()] if self.demo else []
+
+    def is_demo(self) -> bool:
+        """True while Loci shows its bundled sample folder instead of the user's own."""
+        return not self.folders and self.demo
 
 
 class SettingsError(Exception):

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import Settings
+from core.config import Settings, demo_folder
 from desktop import autostart
 
 GEMINI_DIMS = [0, 3072, 1536, 768, 256]
@@ -63,6 +63,9 @@ class SettingsDialog(QDialog):
         self.folders.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.folders.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.folders.setMinimumHeight(110)
+        self.demo_row: QTreeWidgetItem | None = None
+        if settings.is_demo():
+            self._add_demo_row()
         for folder in settings.folders:
             self._add_row(folder, folder in settings.local_only)
         fl.addWidget(self.folders)
@@ -149,15 +152,35 @@ class SettingsDialog(QDialog):
         item.setToolTip(1, "Never send this folder's files to a cloud provider")
         self.folders.addTopLevelItem(item)
 
+    def _add_demo_row(self) -> None:
+        """The bundled sample, labelled as such; Remove takes it away, a folder replaces it."""
+        item = QTreeWidgetItem(["Demo folder — a sample that comes with Loci", "—"])
+        item.setToolTip(0, f"{demo_folder()}\nIt leaves once you add a folder of your own.")
+        item.setToolTip(1, "The demo never leaves this computer")
+        font = item.font(0)
+        font.setItalic(True)
+        item.setFont(0, font)
+        item.setData(0, Qt.ItemDataRole.UserRole, "demo")
+        self.folders.addTopLevelItem(item)
+        self.demo_row = item
+
+    def _drop_demo_row(self) -> None:
+        if self.demo_row is not None:
+            self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(self.demo_row))
+            self.demo_row = None
+
     def add_folder(self, folder: str, local_only: bool = False) -> None:
         if folder and folder not in self.folder_paths():
+            self._drop_demo_row()  # a folder of the user's replaces the sample
             self._add_row(folder, local_only)
         self._update_hint()
 
+    def _user_items(self) -> list[QTreeWidgetItem]:
+        items = [self.folders.topLevelItem(i) for i in range(self.folders.topLevelItemCount())]
+        return [item for item in items if item is not self.demo_row]
+
     def folder_paths(self) -> list[str]:
-        return [
-            self.folders.topLevelItem(i).text(0) for i in range(self.folders.topLevelItemCount())
-        ]
+        return [item.text(0) for item in self._user_items()]
 
     def _on_add(self) -> None:
         folder = self._pick_folder(self)
@@ -166,11 +189,20 @@ class SettingsDialog(QDialog):
 
     def _on_remove(self) -> None:
         for item in self.folders.selectedItems():
-            self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(item))
+            if item is self.demo_row:
+                self._drop_demo_row()
+            else:
+                self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(item))
         self._update_hint()
 
     def _update_hint(self) -> None:
-        self.folder_hint.setText("" if self.folder_paths() else "No folder yet: the demo is shown")
+        if self.demo_row is not None:
+            hint = "Add a folder: the demo then leaves the index"
+        elif not self.folder_paths():
+            hint = "No folder: add one to search it"
+        else:
+            hint = ""
+        self.folder_hint.setText(hint)
 
     def _on_provider(self) -> None:
         gemini = self.provider.currentData() == "gemini"
@@ -191,10 +223,11 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         s = copy.deepcopy(self._settings)
         s.folders = self.folder_paths()
+        s.demo = self.demo_row is not None
         s.local_only = [
-            self.folders.topLevelItem(i).text(0)
-            for i in range(self.folders.topLevelItemCount())
-            if self.folders.topLevelItem(i).checkState(1) == Qt.CheckState.Checked
+            item.text(0)
+            for item in self._user_items()
+            if item.checkState(1) == Qt.CheckState.Checked
         ]
         s.excludes = [ln.strip() for ln in self.excludes.toPlainText().splitlines() if ln.strip()]
         s.provider = self.provider.currentData()

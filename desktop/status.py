@@ -102,7 +102,8 @@ class StatusLine(QWidget):
         files = int(status.get("files", 0))
         pieces = int(status.get("pieces", 0))
         provider = PROVIDERS.get(str(status.get("provider", "")), str(status.get("provider")))
-        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}")
+        sample = " · demo folder (a sample)" if status.get("demo") else ""
+        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}{sample}")
 
     def show_failures(self, failures: list[tuple[str, str]]) -> None:
         n = len(failures)

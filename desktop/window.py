@@ -7,6 +7,7 @@ them and storing the API key are injected, so tests run it without side effects.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import sys
@@ -444,25 +445,32 @@ class MainWindow(QMainWindow):
         self._show_message("Search failed", message)
 
     def _show_welcome(self) -> None:
-        demo = not self.settings.folders
-        examples = ""
-        if demo:
+        intro = (
+            "<div style='font-size:17pt; font-weight:600'>Search your memories by meaning</div>"
+            "<p>Type a question, drop a photo, a PDF or a note onto this window, "
+            "or paste an image with Ctrl+V.</p>"
+        )
+        add = "<a href='settings:'>Add a folder…</a>"
+        if self.settings.is_demo():
             links = " · ".join(
                 f"<a href='q:{q}'>{q}</a>"
                 for q in ("bread recipe", "pricing tiers", "a cat asleep", "trip to Portugal")
             )
-            examples = f"<p style='margin-top:14px'>Try {links}</p>"
-        where = (
-            "the demo folder — add your own in Settings"
-            if demo
-            else ", ".join(Path(f).name for f in self.settings.folders)
-        )
-        self.empty.setText(
-            "<div style='font-size:17pt; font-weight:600'>Search your memories by meaning</div>"
-            "<p>Type a question, drop a photo, a PDF or a note onto this window, "
-            "or paste an image with Ctrl+V.</p>"
-            f"{examples}<p style='color:gray'>Searching {where}</p>"
-        )
+            where = (
+                f"<p style='margin-top:14px'>Try {links}</p>"
+                "<p style='color:gray'>This is Loci's <b>demo folder</b>, a small sample of "
+                "notes and photos. When you add a folder of your own, the demo leaves the index. "
+                f"{add}</p>"
+            )
+        elif not self.settings.folders:
+            where = f"<p style='color:gray'>No folder to search yet. {add}</p>"
+        else:
+            names = [Path(f).name or f for f in self.settings.folders]
+            shown = ", ".join(html.escape(n) for n in names[:4])
+            more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+            label = "your folder" if len(names) == 1 else "your folders"
+            where = f"<p style='color:gray'>Searching {label} {shown}{more}</p>"
+        self.empty.setText(intro + where)
         self.left.setCurrentWidget(self.empty)
 
     def _show_no_match(self) -> None:
@@ -474,8 +482,6 @@ class MainWindow(QMainWindow):
         self._show_message(f"No good match for “{self._last_query}”", " ".join(hints))
 
     def _show_message(self, title: str, body: str) -> None:
-        import html
-
         self.empty.setText(
             f"<div style='font-size:15pt; font-weight:600'>{html.escape(title)}</div>"
             f"<p>{html.escape(body)}</p>"
@@ -485,6 +491,8 @@ class MainWindow(QMainWindow):
     def _on_example(self, link: str) -> None:
         if link.startswith("q:"):
             self.search.set_text(link[2:])
+        elif link == "settings:":
+            self.open_settings()
 
     def _on_view_toggled(self, grid: bool) -> None:
         r = self.results
@@ -718,6 +726,7 @@ class MainWindow(QMainWindow):
         self._update_tray()
         engine_keys = (
             "folders",
+            "demo",
             "excludes",
             "provider",
             "dims",
@@ -728,6 +737,8 @@ class MainWindow(QMainWindow):
         if any(getattr(old, k) != getattr(new, k) for k in engine_keys) or api_key:
             rebuild = (old.provider, old.dims, old.model) != (new.provider, new.dims, new.model)
             self._set_roots()
+            if self.search.is_empty():
+                self._show_welcome()  # it speaks of the folders being searched
             self.status.show_opening()
             self.bridge.open(new, rebuild=rebuild)
 
