@@ -110,7 +110,10 @@ class Bridge(QObject):
     status_changed = Signal(object)  # IndexState
     loaded = Signal(int, object)  # request id, result of load()
     load_failed = Signal(int, str)
+    # The syncer's own state: starting, scanning, indexing, optimizing, idle, stopped.
+    sync_state = Signal(str)
     _index_ended = Signal()  # from the index job to the GUI thread: the lane is free again
+    _index_began = Signal()  # from the sync thread: a run started (a change, F5, a folder back)
 
     def __init__(
         self,
@@ -138,6 +141,7 @@ class Bridge(QObject):
         self._syncer: Any = None
         self._sync_enabled = sync
         self._index_ended.connect(self._on_index_ended)
+        self._index_began.connect(self._on_index_began)
 
     # ---- state ----
 
@@ -227,10 +231,29 @@ class Bridge(QObject):
                     self._rebuilding = False
                 self._finish_index(report, self._state(engine))
 
+            def on_state(state: str) -> None:
+                if state in ("scanning", "indexing"):
+                    self._index_began.emit()
+                self.sync_state.emit(state)
+
+            def on_idle() -> None:
+                # Every known change is in the index, whether or not the run changed
+                # anything (an unchanged folder, files that still fail): the status is final.
+                try:
+                    state = self._state(engine)
+                except Exception as exc:
+                    self._index_ended.emit()
+                    self.index_failed.emit(_message(exc))
+                    return
+                self._index_ended.emit()
+                self.status_changed.emit(state)
+
             syncer = Syncer.for_engine(
                 engine,
                 on_progress=on_progress,
                 on_indexed=on_indexed,
+                on_state=on_state,
+                on_idle=on_idle,
                 on_error=self.index_failed.emit,
                 on_warning=self.index_failed.emit,
             )
@@ -314,6 +337,9 @@ class Bridge(QObject):
         self._index_ended.emit()  # first: the GUI sees ``indexing`` False with the results
         self.indexed.emit(report)
         self.status_changed.emit(state)
+
+    def _on_index_began(self) -> None:
+        self._indexing = True
 
     def _on_index_ended(self) -> None:
         self._indexing = False
