@@ -14,14 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QPixmap, QTextDocument
+from PySide6.QtGui import (
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -112,6 +122,54 @@ class ImageView(QWidget):
         painter.end()
 
 
+class LaunchNotice(QFrame):
+    """A quiet line under Open / Show in folder when the desktop could not do it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("launchNotice")
+        self.path = ""
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        row.setSpacing(8)
+        self.message = QLabel("")
+        self.message.setObjectName("noticeText")
+        self.message.setWordWrap(True)
+        self.message.setMinimumWidth(1)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.message, 1)
+        self.copy_button = QPushButton("Copy path")
+        self.copy_button.setObjectName("copyPath")
+        self.copy_button.setToolTip("Copy the file's full path to the clipboard")
+        self.copy_button.clicked.connect(self.copy_path)
+        row.addWidget(self.copy_button)
+        self.close_button = QToolButton()
+        self.close_button.setObjectName("noticeClose")
+        self.close_button.setText("✕")
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(self.hide)
+        row.addWidget(self.close_button)
+        self.hide()
+
+    def show_failure(self, path: str, action: str) -> None:
+        self.path = path
+        name = os.path.basename(path) or path
+        what = (
+            f"Could not open {name}: this desktop has no default application for it"
+            if action == "open"
+            else f"Could not show {name} in its folder: no file manager answered"
+        )
+        self.message.setText(f"{what}. Copy the path to open it yourself.")
+        self.message.setToolTip(path)
+        self.copy_button.setText("Copy path")
+        self.show()
+
+    def copy_path(self) -> None:
+        QGuiApplication.clipboard().setText(self.path)
+        self.copy_button.setText("Copied")
+
+
 class PreviewPane(QWidget):
     """``player_factory`` None: no QtMultimedia, media is opened in the default app."""
 
@@ -177,11 +235,19 @@ class PreviewPane(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.note)
         layout.addLayout(buttons)
+        self.notice = LaunchNotice()
+        layout.addWidget(self.notice)
         self.show_hit(None)
+
+    def show_launch_failure(self, path: str, action: str) -> None:
+        """Open or Show in folder did nothing (no launcher): say so, offer the path."""
+        self.notice.show_failure(path, action)
 
     def show_hit(self, hit: Any, folder: str = "") -> None:
         """Say what is selected at once; the content follows via ``show_loaded``."""
         self.hit = hit
+        if hit is None or hit.path != self.notice.path:
+            self.notice.hide()
         enabled = hit is not None
         self.open_button.setEnabled(enabled)
         self.reveal_button.setEnabled(enabled)

@@ -65,39 +65,62 @@ REVEAL_TIMEOUT_MS = 10_000  # a file manager started by D-Bus activation can tak
 _watchers: set[Any] = set()  # D-Bus replies on their way (kept alive until they arrive)
 
 
-def open_file(path: str) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+Failed = Callable[[], None]
 
 
-def reveal_file(path: str) -> None:
-    """Show ``path`` in the platform's file manager, selected where the platform can."""
+def open_file(path: str, on_failed: Failed | None = None) -> bool:
+    """Open ``path`` with the desktop's default application; False (and ``on_failed``) when
+    the desktop has no launcher for it (Qt then only logs ``Unable to detect a launcher``)."""
+    ok = bool(QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
+    if not ok and on_failed is not None:
+        on_failed()
+    return ok
+
+
+def reveal_file(path: str, on_failed: Failed | None = None) -> None:
+    """Show ``path`` in the platform's file manager, selected where the platform can.
+
+    ``on_failed`` runs (perhaps later: the D-Bus call is asynchronous) when nothing could
+    show it.
+    """
     if sys.platform == "darwin":
-        QProcess.startDetached("open", ["-R", path])
+        started = QProcess.startDetached("open", ["-R", path])
     elif sys.platform == "win32":
-        QProcess.startDetached("explorer", ["/select,", os.path.normpath(path)])
+        started = QProcess.startDetached("explorer", ["/select,", os.path.normpath(path)])
     else:
-        show_items(path)
+        show_items(path, on_failed=on_failed)
+        return
+    if not (started[0] if isinstance(started, tuple) else started) and on_failed is not None:
+        on_failed()
 
 
 def show_items(
-    path: str, bus: Any = None, open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+    path: str,
+    bus: Any = None,
+    open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
+    on_failed: Failed | None = None,
 ) -> bool:
     """freedesktop: ask the file manager to select ``path`` (D-Bus ``FileManager1.ShowItems``).
 
     Nautilus, Dolphin, Nemo, Caja and Thunar implement it. The call is asynchronous (starting
     a file manager can take seconds); when there is no session bus, no such service, or the
-    call fails, the folder is opened with the default handler instead. Returns True when
-    the D-Bus call was sent.
+    call fails, the folder is opened with the default handler instead, and when that fails
+    too (no launcher), ``on_failed`` runs. Returns True when the D-Bus call was sent.
     """
     folder = QUrl.fromLocalFile(os.path.dirname(path))
+
+    def open_folder() -> None:
+        if open_url(folder) is False and on_failed is not None:
+            on_failed()
+
     try:
         from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
     except ImportError:
-        open_url(folder)
+        open_folder()
         return False
     bus = bus if bus is not None else QDBusConnection.sessionBus()
     if not bus.isConnected():
-        open_url(folder)
+        open_folder()
         return False
     message = QDBusMessage.createMethodCall(
         "org.freedesktop.FileManager1",
@@ -110,13 +133,22 @@ def show_items(
 
     def finished(w: QDBusPendingCallWatcher) -> None:
         if w.isError():
-            open_url(folder)
+            open_folder()
         w.deleteLater()
         _watchers.discard(w)
 
     _watchers.add(watcher)
     watcher.finished.connect(finished)
     return True
+
+
+def _takes_on_failed(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        return "on_failed" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def words(text: str) -> list[str]:
@@ -134,8 +166,8 @@ class MainWindow(QMainWindow):
         thumbnails: Thumbnailer,
         *,
         settings_path: Path | None = None,
-        opener: Callable[[str], None] = open_file,
-        revealer: Callable[[str], None] = reveal_file,
+        opener: Callable[..., Any] = open_file,
+        revealer: Callable[..., Any] = reveal_file,
         key_store: Any = secrets,
         apply_theme: Callable[[str], None] | None = None,
         temp_dir: Path | None = None,
@@ -288,8 +320,8 @@ class MainWindow(QMainWindow):
         self.results.activated.connect(lambda _i: self.open_current())
         self.recall.hit_activated.connect(self._on_recall_activated)
         self.recall.scratch_changed.connect(self._on_scratch_changed)
-        self.preview.open_requested.connect(self.opener)
-        self.preview.reveal_requested.connect(self.revealer)
+        self.preview.open_requested.connect(self.open_path)
+        self.preview.reveal_requested.connect(self.reveal_path)
         self.status.problems_clicked.connect(self.show_problems)
         self.rescan_button.clicked.connect(self.rescan)
         self.settings_button.clicked.connect(self.open_settings)
@@ -601,12 +633,30 @@ class MainWindow(QMainWindow):
             self.flush_selection()  # the preview shows this hit before it plays
             self.preview.play(hit)
         else:
-            self.opener(hit.path)
+            self.open_path(hit.path)
 
     def reveal_current(self) -> None:
         hit = self.current_hit() or self._focus_hit
         if hit is not None:
-            self.revealer(hit.path)
+            self.reveal_path(hit.path)
+
+    def open_path(self, path: str) -> None:
+        self._launch(self.opener, path, "open")
+
+    def reveal_path(self, path: str) -> None:
+        self._launch(self.revealer, path, "show")
+
+    def _launch(self, launcher: Callable[..., Any], path: str, action: str) -> None:
+        """Run an opener or revealer; when the desktop cannot, say so and offer the path."""
+        self.preview.notice.hide()
+
+        def failed() -> None:
+            self.preview.show_launch_failure(path, action)
+
+        if _takes_on_failed(launcher):
+            launcher(path, on_failed=failed)
+        elif launcher(path) is False:  # a launcher that takes only the path (tests)
+            failed()
 
     def _focus_results(self) -> None:
         if self.model.rowCount():
