@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self._failures: list[tuple[str, str]] = []
         self._focus_hit: Any = None  # what the preview and recall are about
         self._last_query = ""
+        self._engine_error = ""  # why the engine did not open, until it does
         self._quitting = False
         self.problems_dialog: ProblemsDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -386,6 +387,7 @@ class MainWindow(QMainWindow):
     # ---- engine events ----
 
     def _on_engine_opened(self, state: IndexState) -> None:
+        self._engine_error = ""
         self._on_status_changed(state)
         self.status.state.setText("Ready")
         self.bridge.start_sync()
@@ -393,7 +395,10 @@ class MainWindow(QMainWindow):
             self._on_query_changed()
 
     def _on_engine_failed(self, message: str) -> None:
+        self._engine_error = message
         self.status.show_error(f"Cannot open the index: {message}")
+        if not self.search.is_empty():
+            self._show_waiting()  # the queued query says why it cannot run
 
     def _on_index_started(self) -> None:
         self.status.show_progress(0, 0, "", "scanning")
@@ -437,7 +442,23 @@ class MainWindow(QMainWindow):
             return
         request = self.request()
         self._last_query = request.text or ", ".join(p.name for p in request.files)
+        if self.bridge.engine is None:
+            # The engine is still loading (or failed): keep the query, say what happens next.
+            # _on_engine_opened runs whatever is in the field then.
+            self._show_waiting()
+            return
         self.bridge.search(request)
+
+    def _show_waiting(self) -> None:
+        self.bridge.forget("search")
+        self.model.clear()
+        if self._engine_error:
+            self._show_message("Cannot search yet", f"The index did not open: {self._engine_error}")
+            return
+        self._show_message(
+            "Opening the index…",
+            f"Your search for “{self._last_query}” runs as soon as it is ready.",
+        )
 
     def _on_cleared(self) -> None:
         self.bridge.forget("search")  # drop answers still on their way

@@ -131,6 +131,7 @@ class Bridge(QObject):
         self._background = background or PoolExecutor(1)
         self._progress_interval = progress_interval
         self._engine: Engine | None = None
+        self._opening = False
         self._rebuilding = False
         self._cancel = threading.Event()
         self._indexing = False
@@ -148,6 +149,11 @@ class Bridge(QObject):
     @property
     def engine(self) -> Engine | None:
         return self._engine
+
+    @property
+    def opening(self) -> bool:
+        """True while an engine is being built (LanceDB and the model load behind the window)."""
+        return self._opening
 
     @property
     def indexing(self) -> bool:
@@ -174,6 +180,7 @@ class Bridge(QObject):
     def open(self, settings: Settings, *, rebuild: bool = False) -> None:
         """Build the engine for ``settings`` (imports LanceDB and the model: off the GUI)."""
         self._engine = None
+        self._opening = True
         self._rebuilding = rebuild
         self._cancel.set()  # a run over the old engine stops at its next file
         self._stop_syncer()  # and the old engine's watcher (it holds the index lock)
@@ -181,11 +188,13 @@ class Bridge(QObject):
         def job() -> None:
             try:
                 engine = self._factory(settings, rebuild)
-                self._engine = engine
                 state = self._state(engine)
             except Exception as exc:
+                self._opening = False
                 self.engine_failed.emit(_message(exc))
                 return
+            self._engine = engine
+            self._opening = False
             self.engine_opened.emit(state)
 
         self._submit(self._queries, job)
