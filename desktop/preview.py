@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import clock
+from desktop.elided import ElidedLabel
 from desktop.player import MediaPlayer, PlayerFactory
 from desktop.results import format_date, format_locator, time_range
 from desktop.thumbnails import render_thumbnail
@@ -100,7 +101,7 @@ class ImageView(QWidget):
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(90)  # an 800×560 window still shows the recall list
 
     def set_image(self, image: QImage | None) -> None:
         self._pixmap = QPixmap.fromImage(image) if image is not None else None
@@ -186,9 +187,8 @@ class PreviewPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 8)
         layout.setSpacing(6)
-        self.title = QLabel("Preview")
+        self.title = ElidedLabel("Preview")
         self.title.setObjectName("paneTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         self.subtitle = QLabel("")
         self.subtitle.setObjectName("paneSubtitle")

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.elided import ElidedLabel
+
 PROVIDERS = {"local": "local model", "gemini": "Gemini", "test": "test embedder"}
 
 
@@ -45,7 +47,8 @@ class StatusLine(QWidget):
         self.dot = QLabel("●")
         self.dot.setObjectName("statusDot")
         layout.addWidget(self.dot)
-        self.state = QLabel("Opening the index…")
+        # Long progress lines ("Indexing 143 / 2,310 — notes/trip.md") elide in the middle.
+        self.state = ElidedLabel("Opening the index…", mode=Qt.TextElideMode.ElideMiddle)
         self.state.setObjectName("statusState")
         layout.addWidget(self.state)
         self.progress = QProgressBar()
@@ -55,7 +58,7 @@ class StatusLine(QWidget):
         self.progress.setTextVisible(False)
         self.progress.hide()
         layout.addWidget(self.progress)
-        self.counts = QLabel("")
+        self.counts = ElidedLabel("")
         self.counts.setObjectName("statusCounts")
         layout.addWidget(self.counts)
         layout.addStretch(1)

@@ -264,9 +264,13 @@ class MainWindow(QMainWindow):
         right.setObjectName("rightSplit")
         right.addWidget(self.preview)
         right.addWidget(self.recall)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        # Preview and recall share the height evenly: at 800×560 the recall list still shows
+        # two rows and the preview a readable block; at 1600×1000 six rows.
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 1)
+        right.setSizes([500, 500])
         right.setChildrenCollapsible(False)
+        self.right_split = right
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplit")
         self.split.addWidget(self.left)
