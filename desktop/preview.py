@@ -9,7 +9,8 @@ without it the pane shows the segment's picture and says where to look.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from core.model import clock
 from desktop.elided import ElidedLabel
+from desktop.pdf_view import PdfView
 from desktop.player import MediaPlayer, PlayerFactory
 from desktop.results import format_date, format_locator, time_range
 from desktop.thumbnails import render_thumbnail
@@ -57,12 +59,32 @@ class Loaded:
     text: str = ""
     image: QImage | None = None
     note: str = ""  # a line under the preview ("page 4 of 12")
+    page: int = 0  # PDFs: the page shown (1-based), of ``pages``, with the words' boxes
+    pages: int = 0
+    marks: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
-def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path) -> Loaded:
+def load_pdf_page(path: str, page: int, width: int, terms: Sequence[str] = ()) -> Loaded:
+    """One page of a PDF at ``width`` device pixels, the query's words marked (any thread)."""
+    from core.pdfpage import render_page
+
+    r = render_page(Path(path), page, width, terms)
+    image = QImage(r.rgb, r.width, r.height, 3 * r.width, QImage.Format.Format_RGB888).copy()
+    return Loaded(path, "pdf", image=image, page=r.page, pages=r.pages, marks=r.marks)
+
+
+def load_preview(
+    path: str,
+    kind: str,
+    locator: dict[str, Any],
+    cache_dir: Path,
+    terms: Sequence[str] = (),
+    width: int = PAGE_SIDE,
+) -> Loaded:
     """Read or render ``path`` for the preview (runs on a worker thread).
 
-    PDF pages, frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
+    A PDF shows the page of the hit's window where the query's words are, ``width`` device
+    pixels wide; frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
     """
     if kind == "note":
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -83,11 +105,11 @@ def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path)
         note = f"{size.width()} × {size.height()}" if size.isValid() else ""
         return Loaded(path, "image", image=image, note=note)
     if kind == "pdf":
-        pages = locator.get("pages") or [1]
-        image = render_thumbnail(path, kind, locator, cache_dir, PAGE_SIDE)
-        if image is None:
-            raise OSError("cannot render the page")
-        return Loaded(path, "image", image=image, note=f"page {pages[0]}")
+        from core.pdfpage import best_page
+
+        first, last = (list(locator.get("pages") or [1, 1]) + [0])[:2]
+        page = best_page(Path(path), int(first), int(last or first), terms)
+        return load_pdf_page(path, page, width, terms)
     if kind in ("audio", "video"):
         poster = render_thumbnail(path, kind, locator, cache_dir, POSTER_SIDE)
         return Loaded(path, "media", image=poster)
@@ -205,7 +227,8 @@ class PreviewPane(QWidget):
         self.browser.setAcceptDrops(False)
         self.browser.document().setDocumentMargin(12)
         self.image = ImageView()
-        for w in (self.placeholder, self.browser, self.image):
+        self.pdf = PdfView()
+        for w in (self.placeholder, self.browser, self.image, self.pdf):
             self.stack.addWidget(w)
         if self.player is not None:
             self.stack.addWidget(self.player.video)
@@ -289,6 +312,10 @@ class PreviewPane(QWidget):
         elif loaded.kind == "image":
             self.image.set_image(loaded.image)
             self.stack.setCurrentWidget(self.image)
+        elif loaded.kind == "pdf" and loaded.image is not None:
+            self.pdf.show_page(loaded.image, loaded.page, loaded.pages, loaded.marks)
+            self.stack.setCurrentWidget(self.pdf)
+            self.note.setText("")  # the page number is in the PDF bar
         elif loaded.kind == "media":
             self._show_media(loaded)
         else:

@@ -50,7 +50,7 @@ from desktop import secrets
 from desktop.filters import KIND_CHIPS, FilterBar
 from desktop.icons import icon, kind_icon
 from desktop.player import PlayerFactory
-from desktop.preview import Loaded, PreviewPane, load_preview
+from desktop.preview import Loaded, PreviewPane, load_pdf_page, load_preview
 from desktop.recall import RecallPanel
 from desktop.results import HIT_ROLE, HitDelegate, HitModel
 from desktop.search_bar import SearchBar
@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
         self.results.activated.connect(lambda _i: self.open_current())
         self.recall.hit_activated.connect(self._on_recall_activated)
         self.recall.scratch_changed.connect(self._on_scratch_changed)
+        self.preview.pdf.requested.connect(self._on_pdf_page_requested)
         self.preview.open_requested.connect(self.open_path)
         self.preview.reveal_requested.connect(self.reveal_path)
         self.status.problems_clicked.connect(self.show_problems)
@@ -586,14 +587,27 @@ class MainWindow(QMainWindow):
         if hit is None:
             return
         cache = self.thumbnails.cache_dir
+        terms = words(self.search.text) or list(hit.matched_terms)
+        if hit.kind == "pdf":
+            self.preview.pdf.start(0)
+        width = self.preview.pdf.target_width()
         self.bridge.load(
-            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache), lane="preview"
+            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache, terms, width),
+            lane="preview",
         )
         if not self.recall.scratch_text():
             self.recall.set_source(
                 hit.title or Path(hit.path).name, "Other memories, by dot product with this one"
             )
             self.bridge.recall(path=hit.path)
+
+    def _on_pdf_page_requested(self, page: int, width: int) -> None:
+        """Page up/down or zoom in the PDF preview: render that page at that width."""
+        hit = self._focus_hit
+        if hit is None or hit.kind != "pdf":
+            return
+        terms = words(self.search.text) or list(hit.matched_terms)
+        self.bridge.load(lambda: load_pdf_page(hit.path, page, width, terms), lane="preview")
 
     def select_path(self, hit: Any) -> None:
         """Make ``hit`` the focus: select it in the results if there, and recall from it."""
