@@ -49,7 +49,6 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Loci settings")
         self.setObjectName("settingsDialog")
-        self.resize(640, 620)
         self._settings = copy.deepcopy(settings)
         self._pick_folder = pick_folder or _native_folder_picker
         layout = QVBoxLayout(self)
@@ -88,7 +87,8 @@ class SettingsDialog(QDialog):
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
         self.excludes.setObjectName("excludes")
         self.excludes.setPlaceholderText("One pattern per line, e.g. *.log or drafts/**")
-        self.excludes.setMaximumHeight(84)
+        lines = self.excludes.fontMetrics().lineSpacing()
+        self.excludes.setFixedHeight(lines * 3 + 14)  # three lines; it scrolls for more
         form.addRow("Exclude", self.excludes)
         self.provider = QComboBox()
         self.provider.addItem("Local model (offline, nothing leaves this computer)", "local")
@@ -136,11 +136,16 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        plain_buttons(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        for button in (self.add_button, self.remove_button):
+            button.setAutoDefault(False)  # Enter saves; it never adds a folder
         self._on_provider()
         self._update_hint()
+        # Tall enough for every wrapped line at this width (the privacy note wraps to four).
+        self.resize(640, self.sizeHint().height())
 
     # ---- folders ----
 
@@ -242,6 +247,17 @@ class SettingsDialog(QDialog):
 
     def wants_autostart(self) -> bool:
         return self.autostart.isChecked()
+
+
+def plain_buttons(box: QDialogButtonBox) -> None:
+    """No stock icons (a floppy disk on Save, a red X on Cancel): text, in Loci's style."""
+    from PySide6.QtGui import QIcon
+
+    for button in box.buttons():
+        button.setIcon(QIcon())
+    save = box.button(QDialogButtonBox.StandardButton.Save)
+    if save is not None:
+        save.setDefault(True)
 
 
 def _native_folder_picker(parent: QWidget) -> str:

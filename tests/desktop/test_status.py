@@ -33,10 +33,9 @@ def test_status_shows_progress_then_counts_and_problems(make_window, corpus, bro
     qtbot.mouseClick(status.problems, Qt.MouseButton.LeftButton)
     dialog = window.problems_dialog
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
-    assert dialog.tree.topLevelItemCount() == 1
-    row = dialog.tree.topLevelItem(0)
-    assert row.text(0) == "memories/photos/broken.jpg"
-    assert "image" in row.text(1).lower()  # the reason, in words
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "memories/photos/broken.jpg"
+    assert "image" in dialog.table.item(0, 1).text().lower()  # the reason, in words
 
 
 def test_rescan_picks_up_a_new_file(make_window, corpus, qtbot):
