@@ -7,7 +7,16 @@ for a page at a width (``requested``) and shows what comes back (``show_page``).
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -131,8 +140,11 @@ class PdfView(QWidget):
         return int(self._fit_width() * self.zoom * ratio)
 
     def _fit_width(self) -> int:
+        # From this widget's own width: the scroll area's viewport lags behind a resize (and
+        # is stale while the view is hidden in the preview's stack).
         bar = self.scroll.verticalScrollBar().sizeHint().width()
-        return max(120, self.scroll.viewport().width() - bar - 4)
+        frame = 2 * self.scroll.frameWidth()
+        return max(120, self.width() - bar - frame - 6)
 
     def show_page(self, image: QImage, page: int, pages: int, marks: list) -> None:
         self.page, self.pages = page, pages
@@ -205,6 +217,10 @@ class PdfView(QWidget):
         super().resizeEvent(event)
         self._layout_page()
         self._rerender.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self._layout_page)  # once the stack has given it its size
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if self.handle_key(event):

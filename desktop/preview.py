@@ -313,8 +313,8 @@ class PreviewPane(QWidget):
             self.image.set_image(loaded.image)
             self.stack.setCurrentWidget(self.image)
         elif loaded.kind == "pdf" and loaded.image is not None:
+            self.stack.setCurrentWidget(self.pdf)  # first: the page is laid out at its width
             self.pdf.show_page(loaded.image, loaded.page, loaded.pages, loaded.marks)
-            self.stack.setCurrentWidget(self.pdf)
             self.note.setText("")  # the page number is in the PDF bar
         elif loaded.kind == "media":
             self._show_media(loaded)

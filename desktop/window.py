@@ -590,6 +590,7 @@ class MainWindow(QMainWindow):
         terms = words(self.search.text) or list(hit.matched_terms)
         if hit.kind == "pdf":
             self.preview.pdf.start(0)
+            self.preview.pdf.resize(self.preview.stack.size())  # hidden until now: stale size
         width = self.preview.pdf.target_width()
         self.bridge.load(
             lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache, terms, width),

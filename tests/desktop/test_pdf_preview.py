@@ -56,3 +56,22 @@ def test_pdf_preview_shows_the_matched_page_with_pages_and_zoom(make_window, tmp
     assert pdf.zoom == 1.0 and pdf.page_widget.width() == fit
     pdf.go_to(1)
     qtbot.waitUntil(lambda: pdf.page == 1 and not pdf.prev_button.isEnabled())
+
+
+def test_pdf_preview_fits_a_small_window(make_window, tmp_path, qtbot):
+    root = tmp_path / "home"
+    make_pdf(root / "policy.pdf", ["Home insurance", "Damage caused by burst pipes"])
+    write(root / "cats.md", "# Cats\nThe cat sleeps on the sofa.\n")
+    window = make_window([root])
+    window.resize(1600, 1000)
+    window.grab()
+    window.resize(800, 560)  # the PDF view has not been shown yet: its size is stale
+    qtbot.waitUntil(lambda: window.width() == 800)
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("burst pipes")
+    window.flush_selection()
+    pdf = window.preview.pdf
+    qtbot.waitUntil(lambda: pdf.page_widget.width() <= pdf.scroll.viewport().width())
+    assert pdf.page_widget.width() >= pdf.scroll.viewport().width() - 40  # and fills it
+    assert not pdf.scroll.horizontalScrollBar().isVisible()
+    shot(window, "17-pdf-preview-800x560")
