@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop.results import HIT_ROLE, format_locator, highlight
+from tests.desktop.conftest import shot
 
 
 def names(window) -> list[str]:
@@ -143,6 +144,7 @@ def test_a_query_typed_while_the_engine_loads_is_queued_and_runs_when_ready(
     text = window.empty.text()
     assert "Opening the index" in text and "“sourdough bread” runs as soon as it is ready" in text
     assert window.left.currentWidget() is window.empty
+    shot(window, "20-query-queued")
     with qtbot.waitSignal(window.bridge.searched, timeout=30000):
         gate.set()
     assert not window.bridge.opening
