@@ -110,6 +110,7 @@ def themed():
 def settle(window) -> None:
     """Paint once so thumbnails are made (inline here), then the grab shows them."""
     window.flush_selection()
+    QApplication.sendPostedEvents()  # layouts asked for by new texts (elided labels)
     window.grab()
     window.recall.grab()
 
@@ -137,6 +138,7 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     settle(window)
     assert "demo folder" in window.empty.text()
     assert shot(window, "01-empty").exists()
+    window.status.show_counts(window.bridge.engine.status())  # back to the copy's counts
 
     with qtbot.waitSignal(window.bridge.searched):
         window.search.set_text("whiteboard pricing")
