@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,36 @@ class Engine:
 
     def index(self, roots: Sequence[Path] | None = None) -> Generator[Progress, None, IndexReport]:
         with self.lock:  # IndexLocked (an IndexError_) when another Loci is updating it
-            report = yield from self.indexer().run(list(roots or self.folders))
+            indexer = self.indexer()
+            pruned = indexer.prune(self.folders)  # folders no longer in the settings leave
+            report = yield from indexer.run(list(roots or self.folders))
+        report.deleted += pruned.deleted
+        report.deleted_paths += pruned.deleted_paths
         if self._searcher is not None:
             self._searcher.vectors.apply(report.changed_paths + report.deleted_paths)
         return report
+
+    def counts(self) -> dict[str, int]:
+        """Files and pieces of the configured folders only.
+
+        Files of a folder that left the settings stay in the index until the next index or
+        sync run removes them (reading never writes); they are counted apart as ``outside``.
+        """
+        from core.index import _under
+
+        roots = [Path(os.path.abspath(f)) for f in self.folders]
+        counts = {"files": 0, "errors": 0, "pending": 0, "pieces": 0, "outside": 0}
+        for path, row in self.store.files().items():
+            if not _under(path, roots):
+                counts["outside"] += 1
+            elif row.status == "indexed":
+                counts["files"] += 1
+                counts["pieces"] += row.pieces
+            elif row.status in ("error", "unreadable"):
+                counts["errors"] += 1
+            elif row.status == "pending":
+                counts["pending"] += 1
+        return counts
 
     def searcher(self) -> Searcher:
         if self._searcher is None:
@@ -84,10 +111,11 @@ class Engine:
         return self._searcher
 
     def status(self) -> dict[str, Any]:
-        counts = self.store.counts()
+        counts = self.counts()
         state = self.store.read_state()
         return {
             "folders": [str(f) for f in self.folders],
+            "demo": self.settings.is_demo(),
             "provider": self.embedder.provider,
             "model": self.embedder.model_id,
             "dims": self.embedder.dims,

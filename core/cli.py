@@ -112,7 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         "combine with words for one query",
     )
     p.add_argument(
-        "--kind", action="append", choices=KINDS, default=[], help="only this kind (repeatable)"
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help=f"only this kind: {', '.join(KINDS)} (repeatable)",
     )
     p.add_argument("--folder", help="only files below this folder")
     p.add_argument("--since", help="only files modified since DATE (2026-03-01, 7d, 2w, 6m)")
@@ -218,11 +222,15 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not f.is_dir():
             raise CliError(f"folder not found: {f}")
     added = False
+    was_demo = settings.is_demo()
     for f in folders:
         if str(f) not in settings.folders:
             settings.folders.append(str(f))
+            settings.demo = False  # the sample has done its job
             added = True
             print(f"Added {f} to Loci's folders.")
+    if was_demo and folders:
+        print("The demo folder leaves the index now that Loci has a folder of yours.")
     from core.app import Engine
 
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
@@ -238,10 +246,16 @@ def cmd_index(args: argparse.Namespace) -> int:
     if added:
         saved = Settings.load()
         saved.folders = list(settings.folders)
+        saved.demo = settings.demo
         saved.save()
     roots = engine.folders
-    if not settings.folders:
-        print(f"No folders configured: indexing the demo folder {roots[0]}")
+    if settings.is_demo():
+        print(
+            f"No folder of yours yet: indexing Loci's demo folder, a sample ({roots[0]}). "
+            "Add yours with `loci index FOLDER`."
+        )
+    elif not roots:
+        print("No folders to index: add one with `loci index FOLDER`.")
     for r in roots:
         if not r.is_dir():
             raise CliError(f"folder not found: {r} (remove it from settings or reconnect it)")
@@ -351,6 +365,34 @@ def parse_since(text: str) -> float:
         ) from None
 
 
+def parse_kind(text: str) -> str:
+    """A kind as the user may type it (``Notes``, ``pdfs``, ``photo``); a CliError otherwise."""
+    import difflib
+
+    word = text.strip().lower()
+    aliases = {"photo": "image", "picture": "image", "text": "note", "memo": "audio"}
+    for candidate in (word, word.removesuffix("s"), word.removesuffix("es")):
+        candidate = aliases.get(candidate, candidate)
+        if candidate in KINDS:
+            return candidate
+    close = difflib.get_close_matches(word, KINDS, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise CliError(f"--kind: no kind {text!r}{hint}; the kinds are {', '.join(KINDS)}")
+
+
+def check_folder(text: str, settings: Any) -> str:
+    """``--folder``: one of Loci's folders or a folder inside one; a CliError otherwise."""
+    folder = Path(os.path.abspath(os.path.expanduser(text)))
+    roots = [Path(os.path.abspath(r)) for r in settings.effective_folders()]
+    inside = any(folder == r or r in folder.parents for r in roots)
+    if not inside:
+        listed = ", ".join(str(r) for r in roots) or "none yet: add one with `loci index FOLDER`"
+        raise CliError(f"--folder {folder} is not one of Loci's folders (they are: {listed})")
+    if not folder.is_dir() and folder not in roots:  # a root may be an unplugged drive
+        raise CliError(f"--folder {folder}: no such folder inside Loci's folders")
+    return str(folder)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from core.search import Filters
 
@@ -361,12 +403,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     for f in args.file:
         if not f.is_file():
             raise CliError(f"file not found: {f}")
+    settings = _settings(args)
     filters = Filters(
-        kinds=args.kind,
-        folder=args.folder or "",
+        kinds=[parse_kind(k) for k in args.kind],
+        folder=check_folder(args.folder, settings) if args.folder else "",
         since=parse_since(args.since) if args.since else 0.0,
     )
-    engine = _engine(_settings(args))
+    engine = _engine(settings)
     try:
         hits = engine.searcher().search(text, files=args.file, filters=filters, limit=args.limit)
     except Exception as exc:
@@ -424,9 +467,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(st, ensure_ascii=False))
         return 0
-    print(f"Folders:   {', '.join(st['folders'])}")
+    if st["demo"]:
+        print(f"Folders:   the demo folder, a sample ({st['folders'][0]})")
+        print("           add yours with `loci index FOLDER`; the demo then leaves the index")
+    else:
+        print(f"Folders:   {', '.join(st['folders']) or 'none: add one with `loci index FOLDER`'}")
     print(f"Files:     {st['files']:,} indexed, {st['errors']:,} errors, {st['pending']:,} pending")
     print(f"Pieces:    {st['pieces']:,}")
+    if st["outside"]:
+        print(
+            f"           {st['outside']:,} files of folders no longer in the settings leave "
+            "the index at the next `loci index`"
+        )
     print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
     if st["usage_tokens"]:
         print(f"Usage:     {st['usage_tokens']:,} tokens sent to the provider")

@@ -72,6 +72,9 @@ class Settings:
     gemini_base_url: str = ""
     theme: str = "system"
     keep_running_in_tray: bool = False
+    # The bundled demo folder stands in while no folder of the user's is set; it can be
+    # removed (false) and leaves for good once the user adds a folder.
+    demo: bool = True
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -112,6 +115,11 @@ class Settings:
                     out.append(f"{f.name} must be a whole number, not {value!r}")
                 elif value < 0:
                     out.append(f"{f.name} must be 0 (the provider's default) or more, not {value}")
+            elif want is float:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    out.append(f"{f.name} must be a number, not {value!r}")
+                elif value < 0:
+                    out.append(f"{f.name} must be 0 (none) or more, not {value}")
             elif not isinstance(value, want):
                 kind = "true or false" if want is bool else "a string in quotes"
                 out.append(f"{f.name} must be {kind}, not {value!r}")
@@ -132,10 +140,14 @@ class Settings:
         os.replace(tmp, path)  # a crash mid-save never leaves half a settings file
 
     def effective_folders(self) -> list[Path]:
-        """The configured folders, or the bundled demo folder when none is set."""
+        """The configured folders; while none is set, the bundled demo folder (unless removed)."""
         if self.folders:
             return [Path(f).expanduser() for f in self.folders]
-        return [demo_folder()]
+        return [demo_folder()] if self.demo else []
+
+    def is_demo(self) -> bool:
+        """True while Loci shows its bundled sample folder instead of the user's own."""
+        return not self.folders and self.demo
 
 
 class SettingsError(Exception):
@@ -144,17 +156,16 @@ class SettingsError(Exception):
 
 THEMES = ("system", "light", "dark")
 # The type each setting must have in the file ("list": a list of strings).
-_TYPES: dict[str, Any] = {
-    "folders": "list",
-    "local_only": "list",
-    "excludes": "list",
-    "provider": str,
-    "model": str,
-    "dims": int,
-    "gemini_base_url": str,
-    "theme": str,
-    "keep_running_in_tray": bool,
+# What each field's annotation (a string under `from __future__ import annotations`) asks of
+# a value read from TOML; every Settings field must use one of these.
+_TYPE_OF_ANNOTATION: dict[str, Any] = {
+    "list[str]": "list",
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
 }
+_TYPES: dict[str, Any] = {f.name: _TYPE_OF_ANNOTATION[str(f.type)] for f in fields(Settings)}
 
 
 def settings_path() -> Path:

@@ -131,6 +131,18 @@ class Indexer:
         todo, gone, error_rows, known, report = self.plan(roots)
         return (yield from self._process(todo, gone, error_rows, known, report, started))
 
+    def prune(self, keep: Sequence[Path]) -> IndexReport:
+        """Drop every file outside the folders in ``keep`` (a folder removed from the settings,
+        the demo once the user has folders of their own). The files themselves are untouched."""
+        keep = [Path(os.path.abspath(r)) for r in keep]
+        gone = [p for p in self.store.files() if not _under(p, keep)]
+        report = IndexReport()
+        if gone:
+            self.store.delete(gone)
+            report.deleted = len(gone)
+            report.deleted_paths = gone
+        return report
+
     def plan(
         self, roots: Sequence[Path]
     ) -> tuple[list[Entry], list[str], list[FileRow], dict[str, FileRow], IndexReport]:

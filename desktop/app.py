@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -87,13 +87,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.focus_search()
     if problem:
         window.status.show_error(problem)
-    QTimer.singleShot(0, window.start)  # first paint, then open the index
+    # First paint, then open the index: importing LanceDB and the model on a worker competes
+    # for the GIL, so it starts once the window is on screen (or after 1 s, if never painted).
+    _AfterFirstPaint(window, window.start)
     # Ctrl+C in the terminal closes the window cleanly (Python needs the loop to wake up).
     signal.signal(signal.SIGINT, lambda *_: window.quit())
     waker = QTimer()
     waker.start(250)
     waker.timeout.connect(lambda: None)
     return app.exec()
+
+
+class _AfterFirstPaint(QObject):
+    """Runs ``then`` once, right after ``window``'s first paint (or after ``fallback_ms``)."""
+
+    def __init__(self, window: MainWindow, then: Callable[[], None], fallback_ms: int = 1000):
+        super().__init__(window)
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            QTimer.singleShot(0, self._run)  # after this paint is on screen
+        return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            self._window.removeEventFilter(self)
+            then()
 
 
 class _StartupProbe(QObject):

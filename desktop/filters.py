@@ -87,8 +87,11 @@ class FilterBar(QWidget):
         self.folder.blockSignals(True)
         self.folder.clear()
         self.folder.addItem("All folders", "")
+        from core.config import demo_folder
+
         for root in roots:
-            self.folder.addItem(root.name or str(root), str(root))
+            label = "Demo folder (sample)" if root == demo_folder() else root.name or str(root)
+            self.folder.addItem(label, str(root))
             try:
                 subs = sorted(
                     e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")

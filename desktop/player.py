@@ -132,7 +132,7 @@ class MediaPlayer(QWidget):
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.video = QVideoWidget()
-        self.video.setMinimumHeight(160)
+        self.video.setMinimumHeight(90)
         self.player.setVideoOutput(self.video)
         for signal in (self.audio.volumeChanged, self.player.sourceChanged, self.video.destroyed):
             _without_gil_later(signal)

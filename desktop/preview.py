@@ -9,24 +9,37 @@ without it the pane shows the segment's picture and says where to look.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPainter, QPaintEvent, QPixmap, QTextDocument
+from PySide6.QtGui import (
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.model import clock
+from desktop.elided import ElidedLabel
+from desktop.pdf_view import PdfView
 from desktop.player import MediaPlayer, PlayerFactory
 from desktop.results import format_date, format_locator, time_range
 from desktop.thumbnails import render_thumbnail
@@ -46,12 +59,32 @@ class Loaded:
     text: str = ""
     image: QImage | None = None
     note: str = ""  # a line under the preview ("page 4 of 12")
+    page: int = 0  # PDFs: the page shown (1-based), of ``pages``, with the words' boxes
+    pages: int = 0
+    marks: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
-def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path) -> Loaded:
+def load_pdf_page(path: str, page: int, width: int, terms: Sequence[str] = ()) -> Loaded:
+    """One page of a PDF at ``width`` device pixels, the query's words marked (any thread)."""
+    from core.pdfpage import render_page
+
+    r = render_page(Path(path), page, width, terms)
+    image = QImage(r.rgb, r.width, r.height, 3 * r.width, QImage.Format.Format_RGB888).copy()
+    return Loaded(path, "pdf", image=image, page=r.page, pages=r.pages, marks=r.marks)
+
+
+def load_preview(
+    path: str,
+    kind: str,
+    locator: dict[str, Any],
+    cache_dir: Path,
+    terms: Sequence[str] = (),
+    width: int = PAGE_SIDE,
+) -> Loaded:
     """Read or render ``path`` for the preview (runs on a worker thread).
 
-    PDF pages, frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
+    A PDF shows the page of the hit's window where the query's words are, ``width`` device
+    pixels wide; frames and waveforms come from ``core.thumbs`` (cached in ``cache_dir``).
     """
     from core.scan import fs_path
 
@@ -75,11 +108,11 @@ def load_preview(path: str, kind: str, locator: dict[str, Any], cache_dir: Path)
         note = f"{size.width()} × {size.height()}" if size.isValid() else ""
         return Loaded(path, "image", image=image, note=note)
     if kind == "pdf":
-        pages = locator.get("pages") or [1]
-        image = render_thumbnail(path, kind, locator, cache_dir, PAGE_SIDE)
-        if image is None:
-            raise OSError("cannot render the page")
-        return Loaded(path, "image", image=image, note=f"page {pages[0]}")
+        from core.pdfpage import best_page
+
+        first, last = (list(locator.get("pages") or [1, 1]) + [0])[:2]
+        page = best_page(Path(path), int(first), int(last or first), terms)
+        return load_pdf_page(path, page, width, terms)
     if kind in ("audio", "video"):
         poster = render_thumbnail(path, kind, locator, cache_dir, POSTER_SIDE)
         return Loaded(path, "media", image=poster)
@@ -93,7 +126,7 @@ class ImageView(QWidget):
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(90)  # an 800×560 window still shows the recall list
 
     def set_image(self, image: QImage | None) -> None:
         self._pixmap = QPixmap.fromImage(image) if image is not None else None
@@ -115,6 +148,54 @@ class ImageView(QWidget):
         painter.end()
 
 
+class LaunchNotice(QFrame):
+    """A quiet line under Open / Show in folder when the desktop could not do it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("launchNotice")
+        self.path = ""
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        row.setSpacing(8)
+        self.message = QLabel("")
+        self.message.setObjectName("noticeText")
+        self.message.setWordWrap(True)
+        self.message.setMinimumWidth(1)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.message, 1)
+        self.copy_button = QPushButton("Copy path")
+        self.copy_button.setObjectName("copyPath")
+        self.copy_button.setToolTip("Copy the file's full path to the clipboard")
+        self.copy_button.clicked.connect(self.copy_path)
+        row.addWidget(self.copy_button)
+        self.close_button = QToolButton()
+        self.close_button.setObjectName("noticeClose")
+        self.close_button.setText("✕")
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(self.hide)
+        row.addWidget(self.close_button)
+        self.hide()
+
+    def show_failure(self, path: str, action: str) -> None:
+        self.path = path
+        name = os.path.basename(path) or path
+        what = (
+            f"Could not open {name}: this desktop has no default application for it"
+            if action == "open"
+            else f"Could not show {name} in its folder: no file manager answered"
+        )
+        self.message.setText(f"{what}. Copy the path to open it yourself.")
+        self.message.setToolTip(path)
+        self.copy_button.setText("Copy path")
+        self.show()
+
+    def copy_path(self) -> None:
+        QGuiApplication.clipboard().setText(self.path)
+        self.copy_button.setText("Copied")
+
+
 class PreviewPane(QWidget):
     """``player_factory`` None: no QtMultimedia, media is opened in the default app."""
 
@@ -131,9 +212,8 @@ class PreviewPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 8)
         layout.setSpacing(6)
-        self.title = QLabel("Preview")
+        self.title = ElidedLabel("Preview")
         self.title.setObjectName("paneTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title)
         self.subtitle = QLabel("")
         self.subtitle.setObjectName("paneSubtitle")
@@ -150,7 +230,8 @@ class PreviewPane(QWidget):
         self.browser.setAcceptDrops(False)
         self.browser.document().setDocumentMargin(12)
         self.image = ImageView()
-        for w in (self.placeholder, self.browser, self.image):
+        self.pdf = PdfView()
+        for w in (self.placeholder, self.browser, self.image, self.pdf):
             self.stack.addWidget(w)
         if self.player is not None:
             self.stack.addWidget(self.player.video)
@@ -180,11 +261,19 @@ class PreviewPane(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.note)
         layout.addLayout(buttons)
+        self.notice = LaunchNotice()
+        layout.addWidget(self.notice)
         self.show_hit(None)
+
+    def show_launch_failure(self, path: str, action: str) -> None:
+        """Open or Show in folder did nothing (no launcher): say so, offer the path."""
+        self.notice.show_failure(path, action)
 
     def show_hit(self, hit: Any, folder: str = "") -> None:
         """Say what is selected at once; the content follows via ``show_loaded``."""
         self.hit = hit
+        if hit is None or hit.path != self.notice.path:
+            self.notice.hide()
         enabled = hit is not None
         self.open_button.setEnabled(enabled)
         self.reveal_button.setEnabled(enabled)
@@ -226,6 +315,10 @@ class PreviewPane(QWidget):
         elif loaded.kind == "image":
             self.image.set_image(loaded.image)
             self.stack.setCurrentWidget(self.image)
+        elif loaded.kind == "pdf" and loaded.image is not None:
+            self.stack.setCurrentWidget(self.pdf)  # first: the page is laid out at its width
+            self.pdf.show_page(loaded.image, loaded.page, loaded.pages, loaded.marks)
+            self.note.setText("")  # the page number is in the PDF bar
         elif loaded.kind == "media":
             self._show_media(loaded)
         else:

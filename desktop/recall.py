@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QListView, QPlainTextEdit, QVBoxLayout, QWidget
 
+from desktop.elided import ElidedLabel
 from desktop.results import HIT_ROLE, HitDelegate, HitModel
 from desktop.thumbnails import Thumbnailer
 
 SCRATCH_DEBOUNCE_MS = 350
+SCRATCH_TALL = 78  # px: three lines to write in
+SCRATCH_SHORT = 40  # px: one line, when the panel is short
 
 
 class RecallPanel(QWidget):
@@ -25,9 +29,8 @@ class RecallPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(6)
-        self.title = QLabel("Recall")
+        self.title = ElidedLabel("Recall")  # a long title ends in "…", never mid-word
         self.title.setObjectName("paneTitle")
-        self.title.setMinimumWidth(1)  # a long title never widens the panel
         layout.addWidget(self.title)
         self.subtitle = QLabel("Related memories appear here for the selected result")
         self.subtitle.setObjectName("paneSubtitle")
@@ -49,7 +52,7 @@ class RecallPanel(QWidget):
         self.scratch.setPlaceholderText(
             "Recall while you write — type a thought and related memories appear above"
         )
-        self.scratch.setMaximumHeight(78)
+        self.scratch.setFixedHeight(SCRATCH_TALL)
         self.scratch.setTabChangesFocus(True)
         layout.addWidget(self.scratch)
         self._debounce = QTimer(self)
@@ -58,6 +61,17 @@ class RecallPanel(QWidget):
         self._debounce.timeout.connect(lambda: self.scratch_changed.emit(self.scratch_text()))
         self.scratch.textChanged.connect(self._debounce.start)
         thumbnails.ready.connect(lambda _p: self.view.viewport().update())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # In a short window the list gets the room: the box shrinks to about one line.
+        tall = self.height() >= 300
+        self.scratch.setFixedHeight(SCRATCH_TALL if tall else SCRATCH_SHORT)
+        self.scratch.setPlaceholderText(
+            "Recall while you write — type a thought and related memories appear above"
+            if tall
+            else "Type a thought: related memories appear above"
+        )
 
     def scratch_text(self) -> str:
         return self.scratch.toPlainText().strip()
@@ -69,7 +83,7 @@ class RecallPanel(QWidget):
             self.scratch_changed.emit(self.scratch_text())
 
     def set_source(self, title: str, subtitle: str = "") -> None:
-        short = title if len(title) <= 34 else title[:32].rstrip() + "…"
+        short = title if len(title) <= 60 else title[:58].rstrip() + "…"
         self.title.setText(f"Recall — related to “{short}”")
         self.title.setToolTip(title)
         self.subtitle.setText(subtitle)

@@ -21,7 +21,16 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPixmap,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from core.model import clock
@@ -126,6 +135,15 @@ class HitModel(QAbstractListModel):
 
     def top_score(self) -> float:
         return max((h.score for h in self.hits), default=1.0)
+
+
+def _cut(text: str, n: int) -> str:
+    """``text`` shortened to about ``n`` characters at a word boundary, ending in "…"."""
+    if n >= len(text):
+        return text
+    head = text[:n]
+    space = head.rfind(" ")
+    return (head[:space] if space > n // 2 else head).rstrip(" ,.;:…") + "…"
 
 
 def _rounded(rect: QRectF, radius: float) -> QPainterPath:
@@ -360,11 +378,21 @@ class HitDelegate(QStyledItemDelegate):
     def _draw_snippet(
         self, painter: QPainter, box: QRectF, hit: Any, pal: QPalette, terms: Sequence[str]
     ) -> None:
-        from PySide6.QtGui import QTextDocument
+        doc = self.snippet_doc(hit, terms, pal, QFont(painter.font()), box)
+        painter.save()
+        painter.translate(box.topLeft())
+        painter.setClipRect(QRectF(0, 0, box.width(), box.height()))
+        painter.setOpacity(0.86)
+        doc.drawContents(painter, QRectF(0, 0, box.width(), box.height()))
+        painter.restore()
 
+    @staticmethod
+    def snippet_doc(
+        hit: Any, terms: Sequence[str], pal: QPalette, font: QFont, box: QRectF
+    ) -> QTextDocument:
+        """The highlighted snippet laid out in ``box``: whole lines only, "…" where cut."""
         doc = QTextDocument()
         doc.setDocumentMargin(0)
-        font = QFont(painter.font())
         doc.setDefaultFont(font)
         text_color = pal.color(QPalette.ColorRole.Text).name()
         accent = QColor(pal.color(QPalette.ColorRole.Highlight))
@@ -373,15 +401,22 @@ class HitDelegate(QStyledItemDelegate):
         doc.setDefaultStyleSheet(
             f"body {{ color: {text_color}; }} .hl {{ background-color: {hl_bg}; }}"
         )
-        snippet = hit.snippet.replace("\n", " ")
-        doc.setHtml(f"<body>{highlight(snippet[:320], terms or hit.matched_terms)}</body>")
+        snippet = hit.snippet.replace("\n", " ")[:320]
+        words = terms or hit.matched_terms
         doc.setTextWidth(box.width())
-        painter.save()
-        painter.translate(box.topLeft())
-        painter.setClipRect(QRectF(0, 0, box.width(), box.height()))
-        painter.setOpacity(0.86)
-        doc.drawContents(painter, QRectF(0, 0, box.width(), box.height()))
-        painter.restore()
+        doc.setHtml(f"<body>{highlight(snippet, words)}</body>")
+        if doc.size().height() > box.height() + 1:
+            # Cut at a word so that the text and "…" fit: never half a line at the bottom.
+            lo, hi = 0, len(snippet)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                doc.setHtml(f"<body>{highlight(_cut(snippet, mid), words)}</body>")
+                if doc.size().height() <= box.height() + 1:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            doc.setHtml(f"<body>{highlight(_cut(snippet, lo), words)}</body>")
+        return doc
 
     def _paint_tile(
         self, painter: QPainter, rect: QRectF, hit: Any, pal: QPalette, top: float

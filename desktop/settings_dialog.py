@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import Settings
+from core.config import Settings, demo_folder
 from desktop import autostart
 
 GEMINI_DIMS = [0, 3072, 1536, 768, 256]
@@ -49,7 +49,6 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Loci settings")
         self.setObjectName("settingsDialog")
-        self.resize(640, 620)
         self._settings = copy.deepcopy(settings)
         self._pick_folder = pick_folder or _native_folder_picker
         layout = QVBoxLayout(self)
@@ -63,6 +62,9 @@ class SettingsDialog(QDialog):
         self.folders.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.folders.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.folders.setMinimumHeight(110)
+        self.demo_row: QTreeWidgetItem | None = None
+        if settings.is_demo():
+            self._add_demo_row()
         for folder in settings.folders:
             self._add_row(folder, folder in settings.local_only)
         fl.addWidget(self.folders)
@@ -85,7 +87,8 @@ class SettingsDialog(QDialog):
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
         self.excludes.setObjectName("excludes")
         self.excludes.setPlaceholderText("One pattern per line, e.g. *.log or drafts/**")
-        self.excludes.setMaximumHeight(84)
+        lines = self.excludes.fontMetrics().lineSpacing()
+        self.excludes.setFixedHeight(lines * 3 + 14)  # three lines; it scrolls for more
         form.addRow("Exclude", self.excludes)
         self.provider = QComboBox()
         self.provider.addItem("Local model (offline, nothing leaves this computer)", "local")
@@ -133,11 +136,16 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        plain_buttons(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        for button in (self.add_button, self.remove_button):
+            button.setAutoDefault(False)  # Enter saves; it never adds a folder
         self._on_provider()
         self._update_hint()
+        # Tall enough for every wrapped line at this width (the privacy note wraps to four).
+        self.resize(640, self.sizeHint().height())
 
     # ---- folders ----
 
@@ -149,15 +157,35 @@ class SettingsDialog(QDialog):
         item.setToolTip(1, "Never send this folder's files to a cloud provider")
         self.folders.addTopLevelItem(item)
 
+    def _add_demo_row(self) -> None:
+        """The bundled sample, labelled as such; Remove takes it away, a folder replaces it."""
+        item = QTreeWidgetItem(["Demo folder — a sample that comes with Loci", "—"])
+        item.setToolTip(0, f"{demo_folder()}\nIt leaves once you add a folder of your own.")
+        item.setToolTip(1, "The demo never leaves this computer")
+        font = item.font(0)
+        font.setItalic(True)
+        item.setFont(0, font)
+        item.setData(0, Qt.ItemDataRole.UserRole, "demo")
+        self.folders.addTopLevelItem(item)
+        self.demo_row = item
+
+    def _drop_demo_row(self) -> None:
+        if self.demo_row is not None:
+            self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(self.demo_row))
+            self.demo_row = None
+
     def add_folder(self, folder: str, local_only: bool = False) -> None:
         if folder and folder not in self.folder_paths():
+            self._drop_demo_row()  # a folder of the user's replaces the sample
             self._add_row(folder, local_only)
         self._update_hint()
 
+    def _user_items(self) -> list[QTreeWidgetItem]:
+        items = [self.folders.topLevelItem(i) for i in range(self.folders.topLevelItemCount())]
+        return [item for item in items if item is not self.demo_row]
+
     def folder_paths(self) -> list[str]:
-        return [
-            self.folders.topLevelItem(i).text(0) for i in range(self.folders.topLevelItemCount())
-        ]
+        return [item.text(0) for item in self._user_items()]
 
     def _on_add(self) -> None:
         folder = self._pick_folder(self)
@@ -166,11 +194,20 @@ class SettingsDialog(QDialog):
 
     def _on_remove(self) -> None:
         for item in self.folders.selectedItems():
-            self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(item))
+            if item is self.demo_row:
+                self._drop_demo_row()
+            else:
+                self.folders.takeTopLevelItem(self.folders.indexOfTopLevelItem(item))
         self._update_hint()
 
     def _update_hint(self) -> None:
-        self.folder_hint.setText("" if self.folder_paths() else "No folder yet: the demo is shown")
+        if self.demo_row is not None:
+            hint = "Add a folder: the demo then leaves the index"
+        elif not self.folder_paths():
+            hint = "No folder: add one to search it"
+        else:
+            hint = ""
+        self.folder_hint.setText(hint)
 
     def _on_provider(self) -> None:
         gemini = self.provider.currentData() == "gemini"
@@ -191,10 +228,11 @@ class SettingsDialog(QDialog):
     def result_settings(self) -> Settings:
         s = copy.deepcopy(self._settings)
         s.folders = self.folder_paths()
+        s.demo = self.demo_row is not None
         s.local_only = [
-            self.folders.topLevelItem(i).text(0)
-            for i in range(self.folders.topLevelItemCount())
-            if self.folders.topLevelItem(i).checkState(1) == Qt.CheckState.Checked
+            item.text(0)
+            for item in self._user_items()
+            if item.checkState(1) == Qt.CheckState.Checked
         ]
         s.excludes = [ln.strip() for ln in self.excludes.toPlainText().splitlines() if ln.strip()]
         s.provider = self.provider.currentData()
@@ -209,6 +247,17 @@ class SettingsDialog(QDialog):
 
     def wants_autostart(self) -> bool:
         return self.autostart.isChecked()
+
+
+def plain_buttons(box: QDialogButtonBox) -> None:
+    """No stock icons (a floppy disk on Save, a red X on Cancel): text, in Loci's style."""
+    from PySide6.QtGui import QIcon
+
+    for button in box.buttons():
+        button.setIcon(QIcon())
+    save = box.button(QDialogButtonBox.StandardButton.Save)
+    if save is not None:
+        save.setDefault(True)
 
 
 def _native_folder_picker(parent: QWidget) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,11 +21,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.elided import ElidedLabel
 
 PROVIDERS = {"local": "local model", "gemini": "Gemini", "test": "test embedder"}
 
@@ -46,7 +56,8 @@ class StatusLine(QWidget):
         self.dot = QLabel("●")
         self.dot.setObjectName("statusDot")
         layout.addWidget(self.dot)
-        self.state = QLabel("Opening the index…")
+        # Long progress lines ("Indexing 143 / 2,310 — notes/trip.md") elide in the middle.
+        self.state = ElidedLabel("Opening the index…", mode=Qt.TextElideMode.ElideMiddle)
         self.state.setObjectName("statusState")
         layout.addWidget(self.state)
         self.progress = QProgressBar()
@@ -56,7 +67,7 @@ class StatusLine(QWidget):
         self.progress.setTextVisible(False)
         self.progress.hide()
         layout.addWidget(self.progress)
-        self.counts = QLabel("")
+        self.counts = ElidedLabel("")
         self.counts.setObjectName("statusCounts")
         layout.addWidget(self.counts)
         layout.addStretch(1)
@@ -113,7 +124,8 @@ class StatusLine(QWidget):
         files = int(status.get("files", 0))
         pieces = int(status.get("pieces", 0))
         provider = PROVIDERS.get(str(status.get("provider", "")), str(status.get("provider")))
-        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}")
+        sample = " · demo folder (a sample)" if status.get("demo") else ""
+        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}{sample}")
 
     def show_failures(self, failures: list[tuple[str, str]]) -> None:
         n = len(failures)
@@ -130,14 +142,19 @@ class StatusLine(QWidget):
 
 
 class ProblemsDialog(QDialog):
-    """The files that could not be indexed, each with its reason. Not modal: look and go on."""
+    """The files that could not be indexed, each with its reason. Not modal: look and go on.
+
+    Reasons show whole, wrapped; Copy (Ctrl+C, or the row's menu) copies the selected rows,
+    Copy all every row, as "path: reason" lines.
+    """
 
     def __init__(
         self, failures: list[tuple[str, str]], roots: list[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Files that could not be indexed")
-        self.resize(760, 360)
+        self.resize(760, 400)
+        self.failures = list(failures)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "These files were skipped. Loci retries each one when it changes; "
@@ -145,17 +162,72 @@ class ProblemsDialog(QDialog):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Reason"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        for path, reason in failures:
-            item = QTreeWidgetItem([short_path(path, roots), reason])
-            item.setToolTip(0, path)
-            item.setToolTip(1, reason)
-            self.tree.addTopLevelItem(item)
-        self.tree.setColumnWidth(0, 300)
-        layout.addWidget(self.tree)
+        self.table = QTableWidget(len(failures), 2)
+        self.table.setObjectName("problemsList")
+        self.table.setHorizontalHeaderLabels(["File", "Reason"])
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)  # a long reason wraps onto more lines, whole
+        self.table.setShowGrid(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long paths: the middle goes
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for row, (path, reason) in enumerate(failures):
+            name = QTableWidgetItem(short_path(path, roots))
+            name.setToolTip(path)
+            name.setData(Qt.ItemDataRole.UserRole, path)
+            name.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            why = QTableWidgetItem(reason)
+            why.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, why)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        self.table.setColumnWidth(0, 260)
+        # rows grow to the wrapped reason whenever the columns change width
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        self.table.resizeRowsToContents()
+        layout.addWidget(self.table)
+        copy = QAction("Copy", self.table)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.triggered.connect(self.copy_selected)
+        self.table.addAction(copy)  # the row's right-click menu
+        self.table.installEventFilter(self)  # Ctrl+C: the view would copy one cell itself
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        for button in buttons.buttons():
+            button.setIcon(QIcon())  # no stock icons: Loci's own look
+        self.copy_all_button = QPushButton("Copy all")
+        self.copy_all_button.setToolTip("Copy every file and its reason, one per line")
+        self.copy_all_button.clicked.connect(self.copy_all)
+        buttons.addButton(self.copy_all_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
+
+    @staticmethod
+    def _lines(rows: list[tuple[str, str]]) -> str:
+        return "\n".join(f"{path}: {reason}" for path, reason in rows)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            watched is self.table
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.matches(QKeySequence.StandardKey.Copy)
+        ):
+            self.copy_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    def copy_selected(self) -> None:
+        picked = sorted({i.row() for i in self.table.selectedIndexes()})
+        rows = [self.failures[r] for r in picked]
+        QGuiApplication.clipboard().setText(self._lines(rows or self.failures))
+
+    def copy_all(self) -> None:
+        QGuiApplication.clipboard().setText(self._lines(self.failures))
+        self.copy_all_button.setText("Copied")

@@ -20,6 +20,9 @@ COLOURS = {
         "hover": "#eceef3",
         "chip": "#e8edff",
         "chip_line": "#c9d3ff",
+        "disabled": "#a3a9b4",
+        "notice": "#fff4e5",
+        "notice_line": "#f3c98b",
     },
     "dark": {
         "window": "#1c1e22",
@@ -32,6 +35,9 @@ COLOURS = {
         "hover": "#30343a",
         "chip": "#2f3650",
         "chip_line": "#465083",
+        "disabled": "#5f6570",
+        "notice": "#3a2f20",
+        "notice_line": "#7a5a2c",
     },
 }
 
@@ -62,6 +68,10 @@ def palette(name: str) -> QPalette:
     p.setColor(role.ToolTipText, c["text"])
     p.setColor(role.Mid, c["line"])
     p.setColor(role.Link, c["accent"])
+    off = QPalette.ColorGroup.Disabled  # a disabled control must look it
+    for r in (role.ButtonText, role.Text, role.WindowText):
+        p.setColor(off, r, c["disabled"])
+    p.setColor(off, role.Button, c["window"])
     return p
 
 

@@ -7,6 +7,7 @@ them and storing the API key are injected, so tests run it without side effects.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import sys
@@ -49,7 +50,7 @@ from desktop import secrets
 from desktop.filters import KIND_CHIPS, FilterBar
 from desktop.icons import icon, kind_icon
 from desktop.player import PlayerFactory
-from desktop.preview import Loaded, PreviewPane, load_preview
+from desktop.preview import Loaded, PreviewPane, load_pdf_page, load_preview
 from desktop.recall import RecallPanel
 from desktop.results import HIT_ROLE, HitDelegate, HitModel
 from desktop.search_bar import SearchBar
@@ -73,39 +74,62 @@ def file_url(path: str) -> QUrl:
     return QUrl.fromEncoded(b"file://" + quote(os.fsencode(fs_path(path))).encode("ascii"))
 
 
-def open_file(path: str) -> None:
-    QDesktopServices.openUrl(file_url(path))
+Failed = Callable[[], None]
 
 
-def reveal_file(path: str) -> None:
-    """Show ``path`` in the platform's file manager, selected where the platform can."""
+def open_file(path: str, on_failed: Failed | None = None) -> bool:
+    """Open ``path`` with the desktop's default application; False (and ``on_failed``) when
+    the desktop has no launcher for it (Qt then only logs ``Unable to detect a launcher``)."""
+    ok = bool(QDesktopServices.openUrl(file_url(path)))
+    if not ok and on_failed is not None:
+        on_failed()
+    return ok
+
+
+def reveal_file(path: str, on_failed: Failed | None = None) -> None:
+    """Show ``path`` in the platform's file manager, selected where the platform can.
+
+    ``on_failed`` runs (perhaps later: the D-Bus call is asynchronous) when nothing could
+    show it.
+    """
     if sys.platform == "darwin":
-        QProcess.startDetached("open", ["-R", path])
+        started = QProcess.startDetached("open", ["-R", path])
     elif sys.platform == "win32":
-        QProcess.startDetached("explorer", ["/select,", os.path.normpath(path)])
+        started = QProcess.startDetached("explorer", ["/select,", os.path.normpath(path)])
     else:
-        show_items(path)
+        show_items(path, on_failed=on_failed)
+        return
+    if not (started[0] if isinstance(started, tuple) else started) and on_failed is not None:
+        on_failed()
 
 
 def show_items(
-    path: str, bus: Any = None, open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+    path: str,
+    bus: Any = None,
+    open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
+    on_failed: Failed | None = None,
 ) -> bool:
     """freedesktop: ask the file manager to select ``path`` (D-Bus ``FileManager1.ShowItems``).
 
     Nautilus, Dolphin, Nemo, Caja and Thunar implement it. The call is asynchronous (starting
     a file manager can take seconds); when there is no session bus, no such service, or the
-    call fails, the folder is opened with the default handler instead. Returns True when
-    the D-Bus call was sent.
+    call fails, the folder is opened with the default handler instead, and when that fails
+    too (no launcher), ``on_failed`` runs. Returns True when the D-Bus call was sent.
     """
     folder = file_url(os.path.dirname(path))
+
+    def open_folder() -> None:
+        if open_url(folder) is False and on_failed is not None:
+            on_failed()
+
     try:
         from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
     except ImportError:
-        open_url(folder)
+        open_folder()
         return False
     bus = bus if bus is not None else QDBusConnection.sessionBus()
     if not bus.isConnected():
-        open_url(folder)
+        open_folder()
         return False
     message = QDBusMessage.createMethodCall(
         "org.freedesktop.FileManager1",
@@ -118,13 +142,22 @@ def show_items(
 
     def finished(w: QDBusPendingCallWatcher) -> None:
         if w.isError():
-            open_url(folder)
+            open_folder()
         w.deleteLater()
         _watchers.discard(w)
 
     _watchers.add(watcher)
     watcher.finished.connect(finished)
     return True
+
+
+def _takes_on_failed(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        return "on_failed" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def words(text: str) -> list[str]:
@@ -142,8 +175,8 @@ class MainWindow(QMainWindow):
         thumbnails: Thumbnailer,
         *,
         settings_path: Path | None = None,
-        opener: Callable[[str], None] = open_file,
-        revealer: Callable[[str], None] = reveal_file,
+        opener: Callable[..., Any] = open_file,
+        revealer: Callable[..., Any] = reveal_file,
         key_store: Any = secrets,
         apply_theme: Callable[[str], None] | None = None,
         temp_dir: Path | None = None,
@@ -164,6 +197,7 @@ class MainWindow(QMainWindow):
         self._failures: list[tuple[str, str]] = []
         self._focus_hit: Any = None  # what the preview and recall are about
         self._last_query = ""
+        self._engine_error = ""  # why the engine did not open, until it does
         self._quitting = False
         self.problems_dialog: ProblemsDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -239,9 +273,13 @@ class MainWindow(QMainWindow):
         right.setObjectName("rightSplit")
         right.addWidget(self.preview)
         right.addWidget(self.recall)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        # Preview and recall share the height evenly: at 800×560 the recall list still shows
+        # two rows and the preview a readable block; at 1600×1000 six rows.
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 1)
+        right.setSizes([500, 500])
         right.setChildrenCollapsible(False)
+        self.right_split = right
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplit")
         self.split.addWidget(self.left)
@@ -296,8 +334,9 @@ class MainWindow(QMainWindow):
         self.results.activated.connect(lambda _i: self.open_current())
         self.recall.hit_activated.connect(self._on_recall_activated)
         self.recall.scratch_changed.connect(self._on_scratch_changed)
-        self.preview.open_requested.connect(self.opener)
-        self.preview.reveal_requested.connect(self.revealer)
+        self.preview.pdf.requested.connect(self._on_pdf_page_requested)
+        self.preview.open_requested.connect(self.open_path)
+        self.preview.reveal_requested.connect(self.reveal_path)
         self.status.problems_clicked.connect(self.show_problems)
         self.status.repair_clicked.connect(self.repair_index)
         self.rescan_button.clicked.connect(self.rescan)
@@ -368,6 +407,7 @@ class MainWindow(QMainWindow):
     # ---- engine events ----
 
     def _on_engine_opened(self, state: IndexState) -> None:
+        self._engine_error = ""
         self._on_status_changed(state)
         self.status.state.setText("Ready")
         self.bridge.start_sync()
@@ -375,7 +415,10 @@ class MainWindow(QMainWindow):
             self._on_query_changed()
 
     def _on_engine_failed(self, message: str) -> None:
+        self._engine_error = message
         self.status.show_error(f"Cannot open the index: {message}")
+        if not self.search.is_empty():
+            self._show_waiting()  # the queued query says why it cannot run
 
     def _on_index_started(self) -> None:
         self.status.show_progress(0, 0, "", "scanning")
@@ -419,7 +462,23 @@ class MainWindow(QMainWindow):
             return
         request = self.request()
         self._last_query = request.text or ", ".join(p.name for p in request.files)
+        if self.bridge.engine is None:
+            # The engine is still loading (or failed): keep the query, say what happens next.
+            # _on_engine_opened runs whatever is in the field then.
+            self._show_waiting()
+            return
         self.bridge.search(request)
+
+    def _show_waiting(self) -> None:
+        self.bridge.forget("search")
+        self.model.clear()
+        if self._engine_error:
+            self._show_message("Cannot search yet", f"The index did not open: {self._engine_error}")
+            return
+        self._show_message(
+            "Opening the index…",
+            f"Your search for “{self._last_query}” runs as soon as it is ready.",
+        )
 
     def _on_cleared(self) -> None:
         self.bridge.forget("search")  # drop answers still on their way
@@ -459,25 +518,32 @@ class MainWindow(QMainWindow):
         self._show_message("Search failed", message)
 
     def _show_welcome(self) -> None:
-        demo = not self.settings.folders
-        examples = ""
-        if demo:
+        intro = (
+            "<div style='font-size:17pt; font-weight:600'>Search your memories by meaning</div>"
+            "<p>Type a question, drop a photo, a PDF or a note onto this window, "
+            "or paste an image with Ctrl+V.</p>"
+        )
+        add = "<a href='settings:'>Add a folder…</a>"
+        if self.settings.is_demo():
             links = " · ".join(
                 f"<a href='q:{q}'>{q}</a>"
                 for q in ("bread recipe", "pricing tiers", "a cat asleep", "trip to Portugal")
             )
-            examples = f"<p style='margin-top:14px'>Try {links}</p>"
-        where = (
-            "the demo folder — add your own in Settings"
-            if demo
-            else ", ".join(Path(f).name for f in self.settings.folders)
-        )
-        self.empty.setText(
-            "<div style='font-size:17pt; font-weight:600'>Search your memories by meaning</div>"
-            "<p>Type a question, drop a photo, a PDF or a note onto this window, "
-            "or paste an image with Ctrl+V.</p>"
-            f"{examples}<p style='color:gray'>Searching {where}</p>"
-        )
+            where = (
+                f"<p style='margin-top:14px'>Try {links}</p>"
+                "<p style='color:gray'>This is Loci's <b>demo folder</b>, a small sample of "
+                "notes and photos. When you add a folder of your own, the demo leaves the index. "
+                f"{add}</p>"
+            )
+        elif not self.settings.folders:
+            where = f"<p style='color:gray'>No folder to search yet. {add}</p>"
+        else:
+            names = [Path(f).name or f for f in self.settings.folders]
+            shown = ", ".join(html.escape(n) for n in names[:4])
+            more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+            label = "your folder" if len(names) == 1 else "your folders"
+            where = f"<p style='color:gray'>Searching {label} {shown}{more}</p>"
+        self.empty.setText(intro + where)
         self.left.setCurrentWidget(self.empty)
 
     def _show_no_match(self) -> None:
@@ -489,8 +555,6 @@ class MainWindow(QMainWindow):
         self._show_message(f"No good match for “{self._last_query}”", " ".join(hints))
 
     def _show_message(self, title: str, body: str) -> None:
-        import html
-
         self.empty.setText(
             f"<div style='font-size:15pt; font-weight:600'>{html.escape(title)}</div>"
             f"<p>{html.escape(body)}</p>"
@@ -500,6 +564,8 @@ class MainWindow(QMainWindow):
     def _on_example(self, link: str) -> None:
         if link.startswith("q:"):
             self.search.set_text(link[2:])
+        elif link == "settings:":
+            self.open_settings()
 
     def _on_view_toggled(self, grid: bool) -> None:
         r = self.results
@@ -536,14 +602,28 @@ class MainWindow(QMainWindow):
         if hit is None:
             return
         cache = self.thumbnails.cache_dir
+        terms = words(self.search.text) or list(hit.matched_terms)
+        if hit.kind == "pdf":
+            self.preview.pdf.start(0)
+            self.preview.pdf.resize(self.preview.stack.size())  # hidden until now: stale size
+        width = self.preview.pdf.target_width()
         self.bridge.load(
-            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache), lane="preview"
+            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache, terms, width),
+            lane="preview",
         )
         if not self.recall.scratch_text():
             self.recall.set_source(
                 hit.title or Path(hit.path).name, "Other memories, by dot product with this one"
             )
             self.bridge.recall(path=hit.path)
+
+    def _on_pdf_page_requested(self, page: int, width: int) -> None:
+        """Page up/down or zoom in the PDF preview: render that page at that width."""
+        hit = self._focus_hit
+        if hit is None or hit.kind != "pdf":
+            return
+        terms = words(self.search.text) or list(hit.matched_terms)
+        self.bridge.load(lambda: load_pdf_page(hit.path, page, width, terms), lane="preview")
 
     def select_path(self, hit: Any) -> None:
         """Make ``hit`` the focus: select it in the results if there, and recall from it."""
@@ -608,12 +688,30 @@ class MainWindow(QMainWindow):
             self.flush_selection()  # the preview shows this hit before it plays
             self.preview.play(hit)
         else:
-            self.opener(hit.path)
+            self.open_path(hit.path)
 
     def reveal_current(self) -> None:
         hit = self.current_hit() or self._focus_hit
         if hit is not None:
-            self.revealer(hit.path)
+            self.reveal_path(hit.path)
+
+    def open_path(self, path: str) -> None:
+        self._launch(self.opener, path, "open")
+
+    def reveal_path(self, path: str) -> None:
+        self._launch(self.revealer, path, "show")
+
+    def _launch(self, launcher: Callable[..., Any], path: str, action: str) -> None:
+        """Run an opener or revealer; when the desktop cannot, say so and offer the path."""
+        self.preview.notice.hide()
+
+        def failed() -> None:
+            self.preview.show_launch_failure(path, action)
+
+        if _takes_on_failed(launcher):
+            launcher(path, on_failed=failed)
+        elif launcher(path) is False:  # a launcher that takes only the path (tests)
+            failed()
 
     def _focus_results(self) -> None:
         if self.model.rowCount():
@@ -733,6 +831,7 @@ class MainWindow(QMainWindow):
         self._update_tray()
         engine_keys = (
             "folders",
+            "demo",
             "excludes",
             "provider",
             "dims",
@@ -743,6 +842,8 @@ class MainWindow(QMainWindow):
         if any(getattr(old, k) != getattr(new, k) for k in engine_keys) or api_key:
             rebuild = (old.provider, old.dims, old.model) != (new.provider, new.dims, new.model)
             self._set_roots()
+            if self.search.is_empty():
+                self._show_welcome()  # it speaks of the folders being searched
             self.status.show_opening()
             self.bridge.open(new, rebuild=rebuild)
 

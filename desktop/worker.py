@@ -117,7 +117,10 @@ class Bridge(QObject):
     status_changed = Signal(object)  # IndexState
     loaded = Signal(int, object)  # request id, result of load()
     load_failed = Signal(int, str)
+    # The syncer's own state: starting, scanning, indexing, optimizing, idle, stopped.
+    sync_state = Signal(str)
     _index_ended = Signal()  # from the index job to the GUI thread: the lane is free again
+    _index_began = Signal()  # from the sync thread: a run started (a change, F5, a folder back)
 
     def __init__(
         self,
@@ -137,6 +140,7 @@ class Bridge(QObject):
         self._background = background or PoolExecutor(1)
         self._progress_interval = progress_interval
         self._engine: Engine | None = None
+        self._opening = False
         self._rebuilding = False
         self._cancel = threading.Event()
         self._indexing = False
@@ -147,12 +151,18 @@ class Bridge(QObject):
         self._syncer: Any = None
         self._sync_enabled = sync
         self._index_ended.connect(self._on_index_ended)
+        self._index_began.connect(self._on_index_began)
 
     # ---- state ----
 
     @property
     def engine(self) -> Engine | None:
         return self._engine
+
+    @property
+    def opening(self) -> bool:
+        """True while an engine is being built (LanceDB and the model load behind the window)."""
+        return self._opening
 
     @property
     def indexing(self) -> bool:
@@ -183,6 +193,7 @@ class Bridge(QObject):
         Repair index button); it becomes current when the run completes.
         """
         self._engine = None
+        self._opening = True
         self._rebuilding = rebuild or fresh
         self._cancel.set()  # a run over the old engine stops at its next file
         self._stop_syncer()  # and the old engine's watcher (it holds the index lock)
@@ -192,11 +203,13 @@ class Bridge(QObject):
                 engine = (
                     self._fresh_factory(settings) if fresh else self._factory(settings, rebuild)
                 )
-                self._engine = engine
                 state = self._state(engine)
             except Exception as exc:
+                self._opening = False
                 self.engine_failed.emit(_message(exc))
                 return
+            self._engine = engine
+            self._opening = False
             self.engine_opened.emit(state)
 
         self._submit(self._queries, job)
@@ -242,10 +255,29 @@ class Bridge(QObject):
                     self._rebuilding = False
                 self._finish_index(report, self._state(engine))
 
+            def on_state(state: str) -> None:
+                if state in ("scanning", "indexing"):
+                    self._index_began.emit()
+                self.sync_state.emit(state)
+
+            def on_idle() -> None:
+                # Every known change is in the index, whether or not the run changed
+                # anything (an unchanged folder, files that still fail): the status is final.
+                try:
+                    state = self._state(engine)
+                except Exception as exc:
+                    self._index_ended.emit()
+                    self.index_failed.emit(_message(exc))
+                    return
+                self._index_ended.emit()
+                self.status_changed.emit(state)
+
             syncer = Syncer.for_engine(
                 engine,
                 on_progress=on_progress,
                 on_indexed=on_indexed,
+                on_state=on_state,
+                on_idle=on_idle,
                 on_error=self.index_failed.emit,
                 on_warning=self.index_failed.emit,
             )
@@ -329,6 +361,9 @@ class Bridge(QObject):
         self._index_ended.emit()  # first: the GUI sees ``indexing`` False with the results
         self.indexed.emit(report)
         self.status_changed.emit(state)
+
+    def _on_index_began(self) -> None:
+        self._indexing = True
 
     def _on_index_ended(self) -> None:
         self._indexing = False

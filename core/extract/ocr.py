@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from typing import Any
 
@@ -50,8 +51,30 @@ class RapidOcr:
             result, _elapsed = self._load()(bgr)
         if not result:
             return ""
-        boxes = [(box, text, float(score)) for box, text, score in result if score >= MIN_SCORE]
+        boxes = [
+            (box, text, float(score))
+            for box, text, score in result
+            if score >= MIN_SCORE and is_word_like(text)
+        ]
         return "\n".join(_lines(boxes))
+
+
+_WORD = re.compile(r"[^\W_]{2,}")  # two letters or digits in a row, any script
+_SINGLE_WORDS = frozenset("aAI&")
+
+
+def is_word_like(text: str) -> bool:
+    """False for OCR fragments that are not words: a ring read as "O", a lone "|" or "-".
+
+    A fragment stays when it has two letters or digits in a row (any script), a CJK
+    character (one is a word), or is a one-letter word ("a", "I").
+    """
+    text = text.strip()
+    if not text:
+        return False
+    if _WORD.search(text) or text in _SINGLE_WORDS:
+        return True
+    return any(ord(c) >= 0x2E80 and c.isalpha() for c in text)
 
 
 def _lines(boxes: list[tuple[Any, str, float]]) -> list[str]:

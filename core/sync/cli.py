@@ -59,13 +59,17 @@ def cmd_watch(args: argparse.Namespace) -> int:
             raise CliError(f"folder not found: {f}")
     added = [f for f in folders if str(f) not in settings.folders]
     settings.folders.extend(str(f) for f in added)
+    if added:
+        settings.demo = False  # the sample has done its job
     engine = Engine(settings)  # IndexMismatch says what to do when the provider changed
     if added:
         settings.save()
         for f in added:
             print(f"Added {f} to Loci's folders.")
-    if not settings.folders:
-        print(f"No folders configured: watching the demo folder {engine.folders[0]}")
+    if settings.is_demo():
+        print(
+            f"No folder of yours yet: watching Loci's demo folder, a sample ({engine.folders[0]})"
+        )
     return run_watch(engine, debounce=args.debounce)
 
 

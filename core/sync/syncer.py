@@ -105,8 +105,12 @@ class Syncer:
         on_error: Callback | None = None,
         on_state: Callback | None = None,
         on_idle: Callback | None = None,
+        keep_only: Sequence[Path] | None = None,
     ) -> None:
         self.indexer = indexer
+        # All configured folders: at start, files outside them leave the index (a folder
+        # removed from the settings, the demo once the user has folders of their own).
+        self.keep_only = list(keep_only) if keep_only is not None else None
         self.store = indexer.store
         self.roots = [Path(os.path.abspath(r)) for r in roots]
         self.lock = lock
@@ -150,6 +154,8 @@ class Syncer:
         """A syncer over the engine's store, embedder, exclusions, folders and lock."""
         indexer = engine.indexer()  # local-only folders and batch size come with it
         indexer.optimize_after_run = False  # the syncer optimizes at quiet moments instead
+        if "roots" not in kwargs:
+            kwargs.setdefault("keep_only", engine.folders)
         return cls(indexer, kwargs.pop("roots", engine.folders), lock=engine.lock, **kwargs)
 
     # ---- control (any thread) ----
@@ -192,6 +198,10 @@ class Syncer:
     def _run(self) -> None:
         try:
             self.watcher.start()  # first: what changes during the scan is queued, not lost
+            if self.keep_only is not None:
+                pruned = self.indexer.prune(self.keep_only)  # before the scan: leaves at once
+                if pruned.deleted:
+                    self._finished(pruned, "pruned", pruned.deleted)
             self._reconcile(self._available(), "startup")
             if self.queue.done():
                 self._became_idle()

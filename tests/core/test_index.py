@@ -142,3 +142,43 @@ def test_images_index_by_name(tmp_path: Path) -> None:
     indexer, store = make(tmp_path)
     run(indexer, [root])
     assert store.files()[str(root / "holiday" / "beach.png")].kind == "image"
+
+
+def test_a_folder_removed_from_the_settings_leaves_the_index(tmp_path: Path) -> None:
+    from core.app import Engine
+    from core.config import demo_folder
+
+    mine = tmp_path / "mine"
+    notes(mine, 2)
+    embedder = HashEmbedder()
+    demo = Engine(Settings(), data=tmp_path / "data", embedder=embedder)  # the sample
+    run_all(demo)
+    assert demo.status()["demo"] is True and demo.status()["files"] >= 5
+    assert all(p.startswith(str(demo_folder())) for p in demo.store.files())
+
+    # the user's folder arrives: reading alone already counts only it, writing nothing
+    settings = Settings(folders=[str(mine)], demo=False)
+    engine = Engine(settings, data=tmp_path / "data", embedder=embedder)
+    before = engine.status()
+    assert (before["demo"], before["files"], before["outside"]) == (
+        False,
+        0,
+        demo.status()["files"],
+    )
+    report = run_all(engine)
+    assert report.deleted >= 5 and report.indexed == 2
+    assert sorted(engine.store.files()) == sorted(str(p) for p in mine.rglob("*.md"))
+    after = engine.status()
+    assert (after["files"], after["outside"], after["pieces"]) == (2, 0, 2)
+    assert engine.store.pieces.count_rows() == 2
+    # the user's files are never touched
+    assert sorted(p.name for p in mine.rglob("*")) == ["folder0", "folder1", "note0.md", "note1.md"]
+
+
+def run_all(engine) -> IndexReport:
+    gen = engine.index()
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value

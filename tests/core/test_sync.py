@@ -456,3 +456,20 @@ def test_maintenance_runs_when_quiet(tmp_path: Path, make_sync: Callable[..., Ha
     h.settle(lambda: h.syncer.state == "idle")
     ids = [pid for pid, _ in h.engine.store.keyword_search("kingfisher", 5)]
     assert ids == [f"{note}#0"]  # the full-text index was built at the quiet moment
+
+
+def test_startup_drops_folders_no_longer_in_the_settings(
+    tmp_path: Path, make_sync: Callable[..., Harness]
+) -> None:
+    kept, dropped = tmp_path / "kept", tmp_path / "dropped"
+    notes(kept, 1)
+    gone = notes(dropped, 2)
+    first = make_sync(kept, dropped).start()
+    assert all(first.indexed(p) for p in gone)
+    first.syncer.stop()
+    h = make_sync(kept).start()  # the folder was removed in the settings
+    assert not any(str(p) in h.files() for p in gone)
+    assert set(h.files()) == {str(kept / "note0.md")}
+    pruned = [s for s in h.synced if s.reason == "pruned"]
+    assert pruned and sorted(pruned[0].report.deleted_paths) == sorted(str(p) for p in gone)
+    assert all(p.exists() for p in gone)  # only the index forgets them

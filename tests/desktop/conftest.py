@@ -125,6 +125,8 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         start: bool = True,
         sync: bool = False,
         player: bool = True,
+        opener: Any = None,
+        revealer: Any = None,
         **settings_fields: Any,
     ) -> MainWindow:
         embedder = embedder or HashEmbedder()
@@ -144,8 +146,8 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
             thumbnail_dir=tmp_path / "thumbs",
             progress_interval=0.0,
             sync=sync,
-            opener=recorder.opened.append,
-            revealer=recorder.revealed.append,
+            opener=opener or recorder.opened.append,
+            revealer=revealer or recorder.revealed.append,
             temp_dir=tmp_path / "pasted",
             # the in-app player when QtMultimedia is installed; False: the default app plays
             player_factory=default_player_factory() if player else None,

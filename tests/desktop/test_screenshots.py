@@ -6,6 +6,7 @@ ones are copied to resources/screenshots/ for the README by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,7 @@ from desktop.results import HIT_ROLE
 from desktop.theme import apply_theme
 from tests.core.test_media_helpers import RATE, espeak_available, read_samples, speak
 from tests.desktop.conftest import shot
+from tests.helpers import make_pdf
 
 
 def voice(tmp: Path, seconds: float, at: float, sentence: str) -> np.ndarray:
@@ -108,6 +110,7 @@ def themed():
 def settle(window) -> None:
     """Paint once so thumbnails are made (inline here), then the grab shows them."""
     window.flush_selection()
+    QApplication.sendPostedEvents()  # layouts asked for by new texts (elided labels)
     window.grab()
     window.recall.grab()
 
@@ -117,12 +120,25 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     demo = tmp_path / "demo"
     shutil.copytree(demo_folder(), demo)
     (demo / "work" / "scan-2019.pdf").write_bytes(b"%PDF-1.4 truncated by a bad download")
+    make_pdf(
+        demo / "work" / "home-insurance.pdf",
+        [
+            "Home insurance policy 2026 for the house at 12 Elm Road",
+            "Water damage caused by burst pipes is covered when the heating was kept on",
+            "Claims: call the claims line within 48 hours and keep the plumber's invoice",
+            "Exclusions: wear and tear, gradual deterioration, damage by pets",
+        ],
+    )
     add_media(demo, tmp_path)
     window = make_window([demo], embedder=local_embedder)
-    window.settings.folders = []  # present it as the demo folder, as on a first run
+    # present it as the demo folder, as on a first run (the engine keeps its own settings)
+    window.settings = dataclasses.replace(window.settings, folders=[])
     window._show_welcome()
+    window.status.show_counts({**window.bridge.engine.status(), "demo": True})
     settle(window)
+    assert "demo folder" in window.empty.text()
     assert shot(window, "01-empty").exists()
+    window.status.show_counts(window.bridge.engine.status())  # back to the copy's counts
 
     with qtbot.waitSignal(window.bridge.searched):
         window.search.set_text("whiteboard pricing")
@@ -174,8 +190,28 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
 
     settings = window.open_settings()
     qtbot.waitExposed(settings)
+    assert settings.demo_row is not None  # the demo, labelled as a sample, removable
     shot(settings, "09-settings")
     settings.reject()
+
+    # a PDF hit opens on the page where the words are, highlighted
+    with qtbot.waitSignal(window.bridge.searched):
+        window.search.set_text("burst pipes water damage")
+    row = window.model.row_of(str(demo / "work" / "home-insurance.pdf"))
+    assert row >= 0
+    window.results.setCurrentIndex(window.model.index(row))
+    settle(window)
+    assert window.preview.pdf.page == 2 and window.preview.pdf.page_widget.marks
+    shot(window, "18-pdf-preview")
+    for size, theme in (((800, 560), "light"), ((800, 560), "dark"), ((1600, 1000), "dark")):
+        themed(theme)
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: (window.width(), window.height()) == size)
+        settle(window)
+        qtbot.wait(20)
+        shot(window, f"19-pdf-{size[0]}x{size[1]}-{theme}")
+    themed("light")
+    window.resize(1180, 760)
 
     themed("dark")
     with qtbot.waitSignal(window.bridge.searched):

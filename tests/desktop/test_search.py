@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from desktop.results import HIT_ROLE, format_locator, highlight
+from tests.desktop.conftest import shot
 
 
 def names(window) -> list[str]:
@@ -110,3 +111,56 @@ def test_keyboard_moves_opens_and_reveals(make_window, corpus, qtbot, recorder):
     assert recorder.revealed == [second]
     qtbot.keyClick(window.results, Qt.Key.Key_Escape)
     assert window.search.edit.hasFocus() and window.search.text == ""
+
+
+def test_a_query_typed_while_the_engine_loads_is_queued_and_runs_when_ready(
+    make_window, corpus, qtbot, tmp_path
+):
+    import threading
+
+    from core.app import Engine
+    from core.config import Settings
+    from tests.helpers import HashEmbedder
+
+    # indexed in an earlier session: after a restart only the engine has to load
+    earlier = Engine(
+        Settings(folders=[str(corpus)]), data=tmp_path / "data", embedder=HashEmbedder()
+    )
+    for _ in earlier.index():
+        pass
+    window = make_window([corpus], threads=True, start=False)
+    gate = threading.Event()
+    real = window.bridge._factory
+
+    def slow_engine(settings, rebuild):  # LanceDB and the model still loading
+        gate.wait(30)
+        return real(settings, rebuild)
+
+    window.bridge._factory = slow_engine
+    window.start()
+    qtbot.keyClicks(window.search.edit, "sourdough bread")
+    window.search.force()
+    assert window.bridge.opening and window.status.state.text() == "Opening the index…"
+    text = window.empty.text()
+    assert "Opening the index" in text and "“sourdough bread” runs as soon as it is ready" in text
+    assert window.left.currentWidget() is window.empty
+    shot(window, "20-query-queued")
+    with qtbot.waitSignal(window.bridge.searched, timeout=30000):
+        gate.set()
+    assert not window.bridge.opening
+    assert window.model.hits and window.model.hits[0].path.endswith("sourdough.md")
+    assert window.left.currentWidget() is window.results
+    window.close()
+
+
+def test_a_queued_query_says_why_when_the_engine_cannot_open(make_window, corpus, qtbot):
+    window = make_window([corpus], start=False)
+
+    def broken(settings, rebuild):
+        raise OSError("the index folder is read-only")
+
+    window.bridge._factory = broken
+    window.search.set_text("sourdough bread")
+    window.start()
+    assert "the index folder is read-only" in window.empty.text()
+    assert "Cannot search yet" in window.empty.text()

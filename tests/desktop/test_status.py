@@ -33,10 +33,9 @@ def test_status_shows_progress_then_counts_and_problems(make_window, corpus, bro
     qtbot.mouseClick(status.problems, Qt.MouseButton.LeftButton)
     dialog = window.problems_dialog
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
-    assert dialog.tree.topLevelItemCount() == 1
-    row = dialog.tree.topLevelItem(0)
-    assert row.text(0) == "memories/photos/broken.jpg"
-    assert "image" in row.text(1).lower()  # the reason, in words
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "memories/photos/broken.jpg"
+    assert "image" in dialog.table.item(0, 1).text().lower()  # the reason, in words
 
 
 def test_rescan_picks_up_a_new_file(make_window, corpus, qtbot):
@@ -48,3 +47,33 @@ def test_rescan_picks_up_a_new_file(make_window, corpus, qtbot):
     with qtbot.waitSignal(window.bridge.searched):
         window.search.set_text("kayak paddling")
     assert window.model.hits[0].path.endswith("kayak.md")
+
+
+def test_status_follows_the_syncer_after_a_restart_with_broken_files(
+    make_window, corpus, broken_file, qtbot
+):
+    """Nothing changed since last time, one file still broken: 'Synced', not 'Indexing…'."""
+    first = make_window([corpus], threads=True, sync=True)
+    qtbot.waitUntil(lambda: first.status.state.text() == "Synced", timeout=30000)
+    first.close()
+    qtbot.waitUntil(lambda: first.bridge._syncer is None, timeout=30000)
+
+    window = make_window([corpus], threads=True, sync=True)
+    qtbot.waitUntil(lambda: window.bridge._syncer is not None, timeout=30000)
+    assert window.bridge._syncer.wait_idle(30)
+    qtbot.waitUntil(lambda: window.status.state.text() == "Synced", timeout=10000)
+    assert not window.bridge.indexing and not window.status.progress.isVisible()
+    assert window.status.problems.text() == "⚠ 1 file could not be indexed"
+    window._last_query = "zebra crossing"
+    window._show_no_match()  # what a search with no hit says now
+    assert "still running" not in window.empty.text()
+
+    # F5: a full rescan shows as scanning, then ends as Synced again
+    states: list[str] = []
+    window.bridge.sync_state.connect(states.append)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: "idle" in states, timeout=30000)
+    qtbot.waitUntil(lambda: window.status.state.text() == "Synced", timeout=10000)
+    assert "scanning" in states and not window.bridge.indexing
+    window.close()
+    qtbot.waitUntil(lambda: window.bridge._syncer is None, timeout=30000)
