@@ -41,9 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the engine's own errors, stated in one line
         from core.config import SettingsError
-        from core.embed import UnknownProvider
+        from core.embed import EmbedError, UnknownProvider
         from core.store import IndexError_
 
+        if isinstance(exc, EmbedError):
+            # A provider's failure (no key, a dead network, a job that cannot be read)
+            # is the user's to act on, never a traceback.
+            print(f"loci: {exc}", file=sys.stderr)
+            return 1
         if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
             print(f"loci: {exc}", file=sys.stderr)
             return 1
@@ -252,7 +257,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
-    """Submit or collect a batch job; the index report once ingested, else None."""
+    """Submit or collect batch jobs; the index report once ingested, else None."""
     from core import batch
 
     job = batch.pending_job(engine)
@@ -262,15 +267,24 @@ def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
         if job is None:
             print("Nothing new to embed; updating the index online.")
             return run_with_progress(engine.index(roots))
+        names = ", ".join(j["name"] for j in job["jobs"])
         print(
-            f"Submitted batch job {job['name']}: {len(job['keys']):,} pieces from "
-            f"{job['files']:,} files."
+            f"Submitted batch job{'s' if len(job['jobs']) > 1 else ''} {names}: "
+            f"{len(batch.job_keys(job)):,} pieces from {job['files']:,} files."
         )
     while True:
-        vectors = batch.poll(engine, job)
-        if vectors is not None:
-            print(f"Batch job {job['name']} is done; storing its vectors.")
-            return run_with_progress(batch.ingest(engine, job, vectors, roots))
+        collected = batch.poll(engine, job)
+        if collected is not None:
+            names = ", ".join(j["name"] for j in job["jobs"])
+            print(f"Batch job {names} is done; storing its vectors.")
+            for why in collected.ended:
+                print(f"  {why}")
+            if collected.missing:
+                print(
+                    f"  {collected.missing:,} pieces came back without a vector; "
+                    "their files stay pending (`loci errors` says why)."
+                )
+            return run_with_progress(batch.ingest(engine, job, collected, roots))
         if not wait:
             print(
                 "The batch job is still running: run `loci index --batch` again later "

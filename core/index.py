@@ -112,7 +112,15 @@ class Indexer:
     def _keyword_only(self, key: str) -> bool:
         return self.embedder.provider != "local" and _under(key, self.local_only)
 
+    def _new_run(self) -> None:
+        # A dead network is remembered for one run only; the next run tries again.
+        reset = getattr(self.embedder, "reset_offline", None)
+        if reset is not None:
+            reset()
+        self._stop: EmbedError | None = None
+
     def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
+        self._new_run()
         started = time.perf_counter()
         yield Progress(0, 0, message="scanning")
         todo, gone, error_rows, known, report = self.plan(roots)
@@ -158,6 +166,7 @@ class Indexer:
         self, paths: Iterable[Path], roots: Sequence[Path]
     ) -> Generator[Progress, None, IndexReport]:
         """Bring just these paths in step (the watcher's batches): index, re-use or drop."""
+        self._new_run()
         started = time.perf_counter()
         report = IndexReport()
         roots = [Path(os.path.abspath(r)) for r in roots]
@@ -235,6 +244,10 @@ class Indexer:
 
         try:
             for done, entry in enumerate(todo, start=1):
+                if self._stop is not None:
+                    # The network is down: stop early; these files are picked up next run.
+                    report.pending += total - done + 1
+                    break
                 yield Progress(done - 1, total, entry.key)
                 report.changed_paths.append(entry.key)
                 kind = kind_of(entry.path) or ""
@@ -270,11 +283,13 @@ class Indexer:
                     ready.extend(self._embed(batch, report))
                     buffered += batch_pieces
                     batch, batch_pieces = [], 0
+                    self._raise_fatal()
                     if buffered >= WRITE_BATCH:
                         flush_writes()
             if batch:
                 ready.extend(self._embed(batch, report))
                 batch = []
+                self._raise_fatal()
             flush_writes()
             if gone:
                 self.store.delete(gone)
@@ -291,8 +306,22 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _raise_fatal(self) -> None:
+        """After a round's results are kept: stop the run if one of them was fatal."""
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+
+    _fatal: EmbedError | None = None
+    _stop: EmbedError | None = None
+
     def _embed(self, batch: list[_Work], report: IndexReport) -> list[FileUpdate]:
-        """Embed a batch of files' pieces; a piece's failure fails only its own file."""
+        """Embed a batch of files' pieces; a piece's failure fails only its own file.
+
+        A fatal failure (a rejected key) is raised only after this round's vectors are
+        kept (:meth:`_raise_fatal`): the files whose pieces came back are stored, the
+        others left for the next run.
+        """
         pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
         results = self._embed_pieces(pieces)
         updates = []
@@ -309,7 +338,10 @@ class Indexer:
             failure = next((v for v in vecs if isinstance(v, EmbedError)), None)
             if failure is not None:
                 if failure.fatal:
-                    raise failure
+                    self._fatal = self._fatal or failure
+                    continue  # not recorded: the next run tries this file again
+                if failure.offline:
+                    self._stop = self._stop or failure
                 if failure.transient:
                     report.pending += 1
                 else:

@@ -7,7 +7,10 @@ building and response parsing, not a mock of them. Routes (see GEMINI_API.md):
   hash of the request's Content, of the requested ``outputDimensionality``, deliberately
   not unit length; at most 100 requests (the real 400 otherwise).
 - ``POST /{v}/models/{model}:asyncBatchEmbedContent`` and ``GET /{v}/batches/{id}``:
-  the first poll says running, the next says succeeded with inlined responses.
+  inlined requests or a JSONL input file of ``{"key", "request"}`` lines; the first poll
+  says running, the next says succeeded, with results keyed per request (inlined, or a
+  JSONL responses file under ``GET /download/{v}/files/{id}:download``), optionally out
+  of order, with missing and failed items.
 - ``POST /upload/{v}/files`` (resumable start, then upload+finalize to the returned URL)
   and ``GET /{v}/files/{id}`` (``PROCESSING`` for the first polls, then ``ACTIVE``);
   ``DELETE /{v}/files/{id}``.
@@ -130,6 +133,11 @@ class FakeGemini:
             the way the real service rejects a whole batch for one bad request.
         file_processing_polls: ``GET files/{id}`` answers PROCESSING this many times.
         fail_batches: batch jobs end in BATCH_STATE_FAILED.
+        batch_running_polls: ``GET batches/{id}`` answers RUNNING this many times.
+        batch_shuffle: batch results come back in another order than the requests.
+        batch_drop, batch_fail: request positions whose result is left out, or is an
+            error, in every batch job.
+        inline_batch_limit: bytes of an inlined batch-create request (the real ~20 MB).
         generate_text: the canned answer of ``generateContent``.
     """
 
@@ -139,6 +147,11 @@ class FakeGemini:
         self.reject_text: str | None = None
         self.file_processing_polls = 1
         self.fail_batches = False
+        self.batch_running_polls = 1
+        self.batch_shuffle = False
+        self.batch_drop: set[int] = set()
+        self.batch_fail: set[int] = set()
+        self.inline_batch_limit = 20 * 1024 * 1024
         self.semantic = False  # bag-of-words vectors, for end-to-end search
         self.generate_text = "A canned answer from the fake Gemini server."
         self.requests: list[Recorded] = []
@@ -332,6 +345,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if m := re.fullmatch(r"/v1\w*/batches/([^/]+)", path):
             return self._batch_get(m.group(1))
+        if m := re.fullmatch(r"(?:/download)?/v1\w*/files/([^/:]+):download", path):
+            return self._download(m.group(1))
         if m := re.fullmatch(r"/v1\w*/files/([^/]+)", path):
             return self._file_get(m.group(1))
         return self._error(404, f"no route for GET {path}")
@@ -397,22 +412,73 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, {"embeddings": embeddings, "usageMetadata": usage}
 
     def _batch_create(self, model: str, body: dict[str, Any]) -> None:
+        """Inlined requests (``metadata.key`` optional) or a JSONL input file of
+        ``{"key", "request"}`` lines, as the Batch API takes them."""
         state = self.server_state
         batch = body.get("batch", {})
-        items = batch.get("inputConfig", {}).get("requests", {}).get("requests", [])
+        config = batch.get("inputConfig", {})
+        items: list[tuple[str | None, dict[str, Any]]] = []
+        # The SDK spells it file_name here; the service reads either spelling.
+        file_name = config.get("fileName") or config.get("file_name")
+        from_file = file_name is not None
+        if from_file:
+            file_id = str(file_name).removeprefix("files/")
+            with state._lock:
+                record = state.files.get(file_id)
+            if record is None or record.get("deleted"):
+                return self._error(400, f"* batch.input_config.file_name: {file_id} not found")
+            for line in record["data"].splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    items.append((row.get("key"), row["request"]))
+        else:
+            for item in config.get("requests", {}).get("requests", []):
+                items.append(((item.get("metadata") or {}).get("key"), item["request"]))
         if not items:
             return self._error(400, "* batch.input_config: requests must not be empty")
+        size = len(json.dumps(body)) if not from_file else 0
+        if size > state.inline_batch_limit:
+            return self._error(400, "Request payload size exceeds the limit: 20971520 bytes.")
         name = f"batches/{state._next_id('job')}"
         job = {
             "name": name,
             "model": f"models/{model}",
             "displayName": batch.get("displayName", ""),
-            "requests": [item["request"] for item in items],
+            "items": items,
+            "from_file": from_file,
             "polls": 0,
+            "output": None,
         }
         with state._lock:
             state.batches[name] = job
         self._reply(200, {"name": name, "metadata": self._batch_metadata(job, "PENDING")})
+
+    def _batch_results(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """One result per request, keyed; the fake's faults reorder, drop and fail some."""
+        state = self.server_state
+        results = []
+        for index, (key, request) in enumerate(job["items"]):
+            result: dict[str, Any] = {}
+            if key is not None:
+                result["key" if job["from_file"] else "metadata"] = (
+                    key if job["from_file"] else {"key": key}
+                )
+            if index in state.batch_fail:
+                result["error"] = {"code": 400, "message": f"injected failure of item {index}"}
+            else:
+                values = content_vector(
+                    request["content"],
+                    request.get("outputDimensionality", request.get("output_dimensionality"))
+                    or DEFAULT_DIMS,
+                    state.semantic,
+                )
+                result["response"] = {"embedding": {"values": values}}
+            if index not in state.batch_drop:
+                results.append(result)
+        if state.batch_shuffle:
+            order = np.random.default_rng(len(results)).permutation(len(results))
+            results = [results[i] for i in order]
+        return results
 
     def _batch_metadata(self, job: dict[str, Any], state_name: str) -> dict[str, Any]:
         meta: dict[str, Any] = {
@@ -423,24 +489,27 @@ class _Handler(BaseHTTPRequestHandler):
             "state": f"BATCH_STATE_{state_name}",
         }
         if state_name == "SUCCEEDED":
-            meta["output"] = {
-                "inlinedResponses": {
-                    "inlinedResponses": [
-                        {
-                            "response": {
-                                "embedding": {
-                                    "values": content_vector(
-                                        r["content"],
-                                        r.get("outputDimensionality", DEFAULT_DIMS),
-                                        self.server_state.semantic,
-                                    )
-                                }
-                            }
+            state = self.server_state
+            results = self._batch_results(job)
+            if job["from_file"]:
+                if job["output"] is None:
+                    file_id = state._next_id("batch-out")
+                    data = b"".join(json.dumps(r).encode() + b"\n" for r in results)
+                    with state._lock:
+                        state.files[file_id] = {
+                            "name": f"files/{file_id}",
+                            "mimeType": "application/jsonl",
+                            "sizeBytes": str(len(data)),
+                            "state": "ACTIVE",
+                            "source": "GENERATED",
+                            "downloadUri": f"{state.base_url}/download/v1beta/files/"
+                            f"{file_id}:download?alt=media",
+                            "data": data,
                         }
-                        for r in job["requests"]
-                    ]
-                }
-            }
+                    job["output"] = f"files/{file_id}"
+                meta["output"] = {"responsesFile": job["output"]}
+            else:
+                meta["output"] = {"inlinedEmbedContentResponses": {"inlinedResponses": results}}
         return meta
 
     def _batch_get(self, job_id: str) -> None:
@@ -451,7 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
                 job["polls"] += 1
         if job is None:
             return self._error(404, f"batch batches/{job_id} not found")
-        if job["polls"] == 1:
+        if job["polls"] <= state.batch_running_polls:
             phase = "RUNNING"
         else:
             phase = "FAILED" if state.fail_batches else "SUCCEEDED"
@@ -459,6 +528,14 @@ class _Handler(BaseHTTPRequestHandler):
         if phase != "RUNNING":
             reply["done"] = True
         self._reply(200, reply)
+
+    def _download(self, file_id: str) -> None:
+        state = self.server_state
+        with state._lock:
+            record = state.files.get(file_id)
+        if record is None or record.get("deleted") or record.get("source") != "GENERATED":
+            return self._error(404, f"file files/{file_id} cannot be downloaded")
+        self._send_bytes(200, record["data"])
 
     # --- files ------------------------------------------------------------------------
 
@@ -471,8 +548,8 @@ class _Handler(BaseHTTPRequestHandler):
         with state._lock:
             state._uploads[upload_id] = _Upload(
                 mime=self.headers.get("X-Goog-Upload-Header-Content-Type")
-                or file.get("mimeType", "application/octet-stream"),
-                display_name=file.get("displayName", ""),
+                or file.get("mimeType", file.get("mime_type", "application/octet-stream")),
+                display_name=file.get("displayName", file.get("display_name", "")),
             )
         url = (
             f"{state.base_url}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
