@@ -49,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # is the user's to act on, never a traceback.
             print(f"loci: {exc}", file=sys.stderr)
             return 1
+        if type(exc).__module__.startswith(("google.", "httpx")):
+            # The provider's SDK or its HTTP library, past the provider's own handling.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            print(f"loci: the provider failed: {type(exc).__name__} {first}", file=sys.stderr)
+            return 1
         if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
             print(f"loci: {exc}", file=sys.stderr)
             return 1

@@ -225,6 +225,10 @@ class _Rejected(EmbedError):
     """The service refused the request's content (a 400 that is not about the key)."""
 
 
+class _Gone(EmbedError):
+    """A batch job or an uploaded file the service no longer has (404) or shows (403)."""
+
+
 @dataclass
 class _Abort:
     """Set by the first call that fails for every piece (bad key, network down)."""
@@ -601,7 +605,11 @@ class GeminiEmbedder:
         from google.genai import types
 
         client = self._client()
-        job = self._call(lambda: client.batches.get(name=job_name), "batch")
+        try:
+            job = self._call(lambda: client.batches.get(name=job_name), "batch")
+        except _Gone as exc:
+            # Expired or deleted: it ended, with nothing to collect.
+            return BatchResult({}, {}, f"batch job {job_name}: {exc}")
         ended = {
             types.JobState.JOB_STATE_FAILED,
             types.JobState.JOB_STATE_CANCELLED,
@@ -708,7 +716,7 @@ class GeminiEmbedder:
                 if exc.code in (403, 404) and endpoint != "embed":
                     what = "batch job" if endpoint == "batch" else "uploaded file"
                     gone = "no longer exists" if exc.code == 404 else "is not accessible"
-                    raise EmbedError(f"Gemini API: the {what} {gone} ({exc.message})") from None
+                    raise _Gone(f"Gemini API: the {what} {gone} ({exc.message})") from None
                 if exc.code == 404:
                     # On embed calls this means the model name is wrong: no call can succeed.
                     raise EmbedError(

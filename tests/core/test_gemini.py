@@ -656,10 +656,19 @@ def test_a_failed_batch_job_ends_without_vectors(make: Make, gemini_server: Fake
 
 
 def test_a_vanished_batch_job_is_not_blamed_on_the_model_or_key(make: Make) -> None:
+    result = make().poll_batch("batches/nope")
+    assert result is not None and result.vectors == {}
+    assert "batch job no longer exists" in result.ended
+    assert "model" not in result.ended and "key" not in result.ended
+
+
+def test_a_vanished_upload_is_not_blamed_on_the_model_or_key(make: Make) -> None:
+    embedder = make()
+    client = embedder._client()
     with pytest.raises(EmbedError) as caught:
-        make().poll_batch("batches/nope")
-    assert "batch job no longer exists" in str(caught.value)
-    assert "model" not in str(caught.value) and not caught.value.fatal
+        embedder._call(lambda: client.files.get(name="files/nope"), "file")
+    assert "uploaded file no longer exists" in str(caught.value)
+    assert not caught.value.fatal and "model" not in str(caught.value)
 
 
 # --- wiring and the fake ----------------------------------------------------------------

@@ -116,3 +116,26 @@ def test_batch_mode_submits_then_collects(gemini_server, folder: Path) -> None:
     assert "is done" in second and indexed(second)[0] == 4
     assert gemini_server.embed_bodies() == []
     assert hits("tabby cat sofa")[0]["path"].endswith("cats.md")
+
+
+def test_a_provider_error_is_one_line_never_a_traceback(folder: Path) -> None:
+    bad = loci("index", str(folder), "--batch", check=False)  # the local model has no batch
+    assert bad.returncode == 1
+    assert "no batch mode" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1
+
+
+def test_batch_mode_with_failed_and_missing_items_keeps_the_good_vectors(
+    gemini_server, folder: Path
+) -> None:
+    gemini_server.semantic = True
+    gemini_server.batch_shuffle = True
+    gemini_server.batch_fail = {0}
+    loci("index", str(folder), "--provider", "gemini", "--batch")
+    env = dict(os.environ, LOCI_BATCH_POLL_S="0.05")
+    out = loci("index", "--batch", "--wait", env=env)
+    assert "Traceback" not in out.stderr
+    assert "1 pieces came back without a vector" in out.stdout
+    assert indexed(out.stdout)[0] == 3 and "pending 1" in out.stdout
+    assert "the batch job failed this piece" in loci("errors").stdout
+    assert loci("index").stdout.count("Indexed 1 files") == 1  # online, the one left
