@@ -40,11 +40,21 @@ def test_index_and_search_through_gemini(gemini_server, folder: Path) -> None:
     assert found[0]["path"].endswith("cats.md")
     query = gemini_server.embed_bodies()[-1]["requests"][0]["content"]["parts"][0]["text"]
     assert query == "task: search result | query: tabby cat sofa"
-    loci("search", "--file", str(folder / "photos" / "beach.png"), "at night")
+    # A photo not in the index goes with the words as one Content.
+    new_photo = make_image(folder.parent / "elsewhere" / "night.png")
+    loci("search", "--file", str(new_photo), "at night")
     (request,) = gemini_server.embed_bodies()[-1]["requests"]  # one query, one Content
     parts = request["content"]["parts"]
     assert parts[0]["text"] == "task: search result | query: at night"
     assert parts[1]["inline_data"]["mime_type"] == "image/png" and len(parts) == 2
+    # An indexed photo is asked by its stored vector: only the words are sent, and the
+    # photo itself is not among the hits.
+    out = loci("search", "--file", str(folder / "photos" / "beach.png"), "at night", "--json")
+    (request,) = gemini_server.embed_bodies()[-1]["requests"]
+    assert [p.get("text") for p in request["content"]["parts"]] == [
+        "task: search result | query: at night"
+    ]
+    assert "beach.png" not in out.stdout
     status = json.loads(loci("status", "--json").stdout)
     assert status["provider"] == "gemini" and status["dims"] == 768
     assert status["usage_tokens"] > 0
