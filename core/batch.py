@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from core.cost import Budget, pieces_cost
 from core.embed.base import EmbedError, Query
 from core.extract import ExtractError, extract
 from core.model import Piece, Progress
@@ -67,6 +68,10 @@ def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
     indexer = engine.indexer()
     todo, _gone, _errors, _known, _report = indexer.plan(roots)
     items: dict[str, Piece] = {}
+    budget = indexer.budget if indexer.budget is not None and indexer.budget.limit > 0 else None
+    if budget is not None:
+        budget.spent = float(engine.store.read_state().get("spent_usd", 0.0))
+    committed, over = 0.0, False
     for entry in todo:
         if indexer._keyword_only(entry.key):
             continue
@@ -75,12 +80,25 @@ def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
         except ExtractError:
             continue  # the ingesting run records the error
         indexer._guard_media(pieces)  # the same media a normal run would send, no more
-        for p in pieces:
-            items.setdefault(piece_key(p), p)  # identical pieces share one request
+        fresh = {piece_key(p): p for p in pieces if piece_key(p) not in items}
+        cost = pieces_cost(fresh.values(), batch=True)
+        if budget is not None and not budget.allows(committed + cost):
+            over = True
+            break  # the rest waits for more budget; the ingesting run leaves it pending
+        committed += cost
+        items.update(fresh)  # identical pieces share one request
     if not items:
+        if over:
+            raise EmbedError(_over_budget(budget))
         return None
     jobs = engine.embedder.submit_batch(list(items.items()))
-    job = {"jobs": jobs, "files": len(todo), "submitted": time.time()}
+    job = {
+        "jobs": jobs,
+        "files": len(todo),
+        "submitted": time.time(),
+        "cost_usd": round(committed, 6),
+        "over_budget": over,
+    }
     engine.store.update_state(**{STATE_KEY: job})
     return job
 
@@ -183,6 +201,18 @@ class Precomputed:
                 out[i] = v
         return [v for v in out if v is not None]
 
+    def price_of(self, piece: Piece) -> float:
+        """Half price for a piece the job embedded, nothing for one it failed."""
+        from core.cost import piece_cost
+
+        key = piece_key(piece)
+        if key in self._collected.vectors:
+            return piece_cost(piece, batch=True)
+        if key in self._collected.submitted:
+            return 0.0
+        inner = getattr(self._inner, "price_of", None)
+        return float(inner(piece)) if inner is not None else 0.0
+
     def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         vectors: list[np.ndarray] = []
         for r in self.embed_each(pieces):
@@ -203,3 +233,12 @@ def _online(inner: Any, pieces: list[Piece]) -> list[np.ndarray | EmbedError]:
         return list(inner.embed_documents(pieces))
     except EmbedError as exc:
         return [exc] * len(pieces)
+
+
+def _over_budget(budget: Budget | None) -> str:
+    limit = budget.limit if budget is not None else 0.0
+    spent = budget.spent if budget is not None else 0.0
+    return (
+        f"budget of ${limit:.2f} reached (${spent:.2f} spent): nothing was submitted; "
+        "raise budget_usd in the settings"
+    )

@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
         "run again to collect them)",
     )
     p.add_argument("--wait", action="store_true", help="with --batch: wait for the results")
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="show what indexing would cost with Gemini, per kind of file, sending nothing",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        metavar="DOLLARS",
+        help="save a spending limit for the paid provider on this index (0: none); a run "
+        "stops before exceeding it, leaving the rest pending",
+    )
     _provider_args(p)
     p.set_defaults(func=cmd_index)
 
@@ -196,6 +208,8 @@ def cmd_default(args: argparse.Namespace) -> int:
     args.folders = []
     args.rebuild = False
     args.batch = False
+    args.estimate = False
+    args.budget = None
     args.provider = None
     args.dims = None
     code = cmd_index(args)
@@ -221,6 +235,15 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"Added {f} to Loci's folders.")
     if args.provider or args.dims:
         changed = True
+    if getattr(args, "budget", None) is not None:
+        if args.budget < 0:
+            raise CliError("--budget: give dollars, 0 or more")
+        settings.budget_usd = float(args.budget)
+        changed = True
+    if getattr(args, "estimate", False):
+        if changed:
+            settings.save()
+        return _estimate(settings, switching=bool(args.rebuild or args.provider or args.dims))
     from core.app import Engine
 
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
@@ -244,6 +267,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         report = run_with_progress(engine.index(roots))
     if report.fatal:
         raise CliError(report.fatal)
+    if report.budget_stop:
+        print(f"Stopped: {report.budget_stop}.")
     if args.rebuild or switching:
         if report.pending == 0:
             engine.store.make_current()
@@ -297,6 +322,28 @@ def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
             )
             return None
         time.sleep(float(os.environ.get("LOCI_BATCH_POLL_S", "30")))
+
+
+def _estimate(settings: Any, *, switching: bool) -> int:
+    """Print what indexing the folders would cost with Gemini; nothing is sent."""
+    from core import cost
+
+    indexer = None
+    if settings.provider == "gemini" and not switching:
+        from core.app import Engine
+
+        indexer = Engine(settings, embedder=_make_embedder(settings)).indexer()
+    est = cost.estimate_folders(settings, indexer)
+    where = "the Gemini index" if indexer is not None else "a new Gemini index"
+    print(f"Estimate for {where} (nothing is sent):")
+    for line in cost.describe(est):
+        print(f"  {line}")
+    if est.local_only:
+        print(f"  {est.local_only:,} files in local-only folders: never sent, no cost.")
+    if settings.budget_usd:
+        print(f"  Budget: ${settings.budget_usd:.2f} for this index.")
+    print(cost.PRICE_NOTE)
+    return 0
 
 
 def _make_embedder(settings: Any) -> Any:
@@ -396,6 +443,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
     if st["usage_tokens"]:
         print(f"Usage:     {st['usage_tokens']:,} tokens sent to the provider")
+    if st.get("spent_usd") or st.get("budget_usd"):
+        budget = f" of a ${st['budget_usd']:.2f} budget" if st.get("budget_usd") else ""
+        print(f"Spent:     ~${st['spent_usd']:.2f}{budget} (estimated at list prices)")
     print(f"Index:     {st['index']} ({_human_bytes(st['index_bytes'])})")
     if st["errors"]:
         print("Run `loci errors` to see why some files could not be indexed.")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from core.cost import Budget
 from core.embed.base import Embedder, EmbedError
 from core.extract import ExtractError, extract, kind_of
 from core.model import Piece, Progress
@@ -41,6 +42,8 @@ class IndexReport:
     embedded_pieces: int = 0
     seconds: float = 0.0
     fatal: str = ""
+    budget_stop: str = ""  # why the run stopped at the budget; its files are left pending
+    spent_usd: float = 0.0  # estimated dollars this run sent to a paid provider
     changed_paths: list[str] = field(default_factory=list)
     deleted_paths: list[str] = field(default_factory=list)
 
@@ -76,8 +79,11 @@ class Indexer:
         *,
         optimize: bool = True,
         readers: Any = None,
+        budget: Budget | None = None,
     ) -> None:
         self.store = store
+        # Dollars a paid provider may spend on this index (core.cost); None: no limit.
+        self.budget = budget
         # OCR / speech models and whether to encode media for the provider (core.extract).
         self.readers = readers
         self.embedder = embedder
@@ -118,6 +124,8 @@ class Indexer:
         if reset is not None:
             reset()
         self._stop: EmbedError | None = None
+        self._spent = float(self.store.read_state().get("spent_usd", 0.0))
+        self._gathered = 0.0
 
     def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
         self._new_run()
@@ -277,7 +285,13 @@ class Indexer:
                     report.errors += 1
                     continue
                 self._guard_media(pieces)
-                batch.append(_Work(entry, sha, kind, pieces, self._keyword_only(entry.key)))
+                work = _Work(entry, sha, kind, pieces, self._keyword_only(entry.key))
+                if not self._affordable(work, report):
+                    # Over the budget: what is gathered is embedded; this file and the rest
+                    # are left for a run with more budget.
+                    report.pending += total - done + 1
+                    break
+                batch.append(work)
                 batch_pieces += len(pieces)
                 if batch_pieces >= self.batch_pieces:
                     ready.extend(self._embed(batch, report))
@@ -324,6 +338,8 @@ class Indexer:
         """
         pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
         results = self._embed_pieces(pieces)
+        self._gathered = 0.0
+        self._spend(pieces, results, report)
         updates = []
         offset = 0
         for w in batch:
@@ -366,6 +382,41 @@ class Indexer:
             updates.append(FileUpdate(_file_row(w.entry, w.sha, w.kind, n), rows))
             report.indexed += 1
         return updates
+
+    _spent = 0.0
+    _gathered = 0.0
+
+    def _price(self, pieces: Sequence[Piece]) -> float:
+        price = getattr(self.embedder, "price_of", None)
+        return sum(price(p) for p in pieces) if price is not None else 0.0
+
+    def _affordable(self, work: _Work, report: IndexReport) -> bool:
+        """Whether embedding this file too keeps the index within its budget.
+
+        ``_gathered`` is the price of the files gathered for the next round, not yet sent.
+        """
+        if self.budget is None or self.budget.limit <= 0:
+            return True
+        cost = 0.0 if work.keyword_only else self._price(work.pieces)
+        if self._spent + self._gathered + cost <= self.budget.limit + 1e-9:
+            self._gathered += cost
+            return True
+        report.budget_stop = (
+            f"budget of ${self.budget.limit:.2f} reached (${self._spent:.2f} spent); "
+            "the remaining files are left pending: raise budget_usd in the settings"
+        )
+        return False
+
+    def _spend(
+        self, pieces: Sequence[Piece], results: Sequence[np.ndarray | EmbedError], report: Any
+    ) -> None:
+        """Add what the pieces that got a vector cost to the index's spending."""
+        done = [p for p, r in zip(pieces, results, strict=True) if not isinstance(r, EmbedError)]
+        cost = self._price(done)
+        if cost > 0:
+            self._spent += cost
+            report.spent_usd += cost
+            self.store.update_state(spent_usd=round(self._spent, 6))
 
     def _record_usage(self) -> None:
         """Add the tokens the provider reported since last time to the index's total."""

@@ -662,6 +662,12 @@ class GeminiEmbedder:
         if names:
             self._delete_files(self._client(), names)
 
+    def price_of(self, piece: Piece) -> float:
+        """Estimated dollars to embed ``piece`` online (core.cost's list prices)."""
+        from core.cost import piece_cost
+
+        return piece_cost(piece)
+
     def close(self) -> None:
         """Close the SDK's HTTP connections."""
         with self._lock:

@@ -148,3 +148,26 @@ def test_big_submissions_are_split_into_several_jobs(
     assert report.indexed == 40
     assert assert_every_vector_is_its_own(engine) == 40
     assert all(f.get("deleted") for f in gemini_server.files.values() if "source" not in f)
+
+
+def test_a_batch_submission_stops_at_the_budget_at_half_price(
+    gemini_server: FakeGemini, vault: Path, tmp_path: Path
+) -> None:
+    from core import cost
+    from core.extract import extract
+    from core.extract.readers import Readers
+
+    half = cost.pieces_cost(extract(vault / "n00.md", Readers()), batch=True)
+    engine = engine_for(vault, tmp_path / "data")
+    engine.settings.budget_usd = half * 10.5
+    job = batch.submit(engine, engine.folders)
+    assert job is not None and job["over_budget"]
+    assert len(batch.job_keys(job)) == 10
+    batch.poll(engine, job)
+    collected = batch.poll(engine, job)
+    assert collected is not None
+    report = run(batch.ingest(engine, job, collected, engine.folders))
+    # The ten in the job are stored at half price; the rest would go online, over budget.
+    assert report.indexed == 10 and report.budget_stop
+    assert gemini_server.embed_bodies() == []
+    assert engine.status()["spent_usd"] == pytest.approx(half * 10, rel=0.1)

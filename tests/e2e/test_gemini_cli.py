@@ -149,3 +149,16 @@ def test_batch_mode_with_failed_and_missing_items_keeps_the_good_vectors(
     assert indexed(out.stdout)[0] == 3 and "pending 1" in out.stdout
     assert "the batch job failed this piece" in loci("errors").stdout
     assert loci("index").stdout.count("Indexed 1 files") == 1  # online, the one left
+
+
+def test_estimate_sends_nothing_and_status_shows_the_spending(gemini_server, folder: Path) -> None:
+    out = loci("index", str(folder), "--estimate").stdout  # under the local model
+    assert "a new Gemini index (nothing is sent)" in out
+    assert "note" in out and "image" in out and "total" in out and "batch $" in out
+    assert "local-only" not in out
+    assert gemini_server.requests == []
+    loci("index", "--provider", "gemini", "--budget", "5")
+    status = loci("status").stdout
+    assert "Spent:" in status and "of a $5.00 budget" in status
+    assert json.loads(loci("status", "--json").stdout)["spent_usd"] > 0
+    assert "Estimate for the Gemini index" in loci("index", "--estimate").stdout
