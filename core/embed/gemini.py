@@ -63,6 +63,7 @@ INLINE_LIMIT = 14 * 1024 * 1024
 # A batch job's JSON Lines input file: the Files API takes 2 GB a file; stay well below.
 BATCH_FILE_LIMIT = 1_000_000_000
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_THROTTLES = 50  # 429s with a retryDelay one call waits out before it counts as failing
 
 KEYRING_SERVICE = "loci"
 KEYRING_USER = "gemini-api-key"
@@ -234,6 +235,55 @@ class _Abort:
     """Set by the first call that fails for every piece (bad key, network down)."""
 
     error: EmbedError | None = None
+
+
+class _Gate:
+    """How many embedding calls may be in flight, adapted to the service's quota (AIMD).
+
+    A 429 halves the limit and holds every caller for the ``retryDelay`` the service
+    named (so the calls in flight do not all run into the same wall); each success adds
+    ``1 / limit``, so the limit creeps back up by about one per round of calls, up to the
+    configured concurrency.
+    """
+
+    def __init__(self, ceiling: int, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ceiling = ceiling
+        self.limit = float(ceiling)
+        self.active = 0
+        self.lowest = float(ceiling)  # for tests and benchmarks: how far it backed off
+        self._until = 0.0
+        self._sleep = sleep
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> _Gate:
+        with self._cond:
+            wait = self._until - time.monotonic()
+        if wait > 0:
+            self._sleep(wait)  # outside the lock; once: a test's sleep does not pass time
+        with self._cond:
+            while self.active >= max(1, int(self.limit)):
+                self._cond.wait()
+            self.active += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def throttled(self, delay: float) -> None:
+        with self._cond:
+            self.limit = max(1.0, self.limit / 2)
+            self.lowest = min(self.lowest, self.limit)
+            if delay > 0:
+                self._until = max(self._until, time.monotonic() + delay)
+            self._cond.notify_all()
+
+    def passed(self) -> None:
+        with self._cond:
+            if self.limit < self.ceiling:
+                self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
+                self._cond.notify_all()
 
 
 @dataclass
@@ -431,6 +481,8 @@ class GeminiEmbedder:
         self._lock = threading.Lock()
         self._batch_file_limit = batch_file_limit
         self._offline: EmbedError | None = None
+        # Calls in flight adapt to the quota: halved on a 429, crept back up on success.
+        self.gate = _Gate(concurrency, sleep)
         self.usage_tokens = 0  # prompt tokens the service reported, summed
         self.calls = 0  # pieces embedded
         self.requests = 0  # embedding calls made (retries included)
@@ -712,10 +764,16 @@ class GeminiEmbedder:
             raise self._offline  # the network was found dead earlier in this run
         problem = ""
         network = False
-        for attempt in range(1, self._attempts + 1):
+        attempt = 0
+        throttles = 0
+        while attempt < self._attempts:
+            attempt += 1
             hint = 0.0
             try:
-                return request()
+                result = request()
+                if endpoint == "embed":
+                    self.gate.passed()
+                return result
             except errors.APIError as exc:
                 if _key_rejected(exc) and (exc.code != 403 or endpoint == "embed"):
                     raise EmbedError(KEY_REJECTED, fatal=True) from None
@@ -735,6 +793,15 @@ class GeminiEmbedder:
                 problem = f"Gemini API {exc.code} {exc.status or ''}".strip()
                 hint = _retry_hint(exc)
                 network = False
+                if exc.code == 429 and endpoint == "embed":
+                    # Over the quota: fewer calls in flight, every caller waits out the
+                    # delay. A delay the service names is pacing, not failure: it does
+                    # not use up an attempt (up to MAX_THROTTLES a call).
+                    self.gate.throttled(min(hint, self._max_backoff_s))
+                    if hint > 0 and throttles < MAX_THROTTLES:
+                        throttles += 1
+                        attempt -= 1
+                        continue  # the gate holds this call, and the others, for the delay
             except self._transport as exc:
                 problem = f"cannot reach the Gemini API ({type(exc).__name__})"
                 network = True
@@ -840,7 +907,10 @@ class GeminiEmbedder:
         def request() -> types.EmbedContentResponse:
             with self._lock:
                 self.requests += 1
-            return client.models.embed_content(model=self.model_id, contents=batch, config=config)
+            with self.gate:
+                return client.models.embed_content(
+                    model=self.model_id, contents=batch, config=config
+                )
 
         try:
             response = self._call(request)

@@ -129,6 +129,8 @@ class FakeGemini:
     Attributes:
         api_keys: keys accepted; any other gets the real 400 API_KEY_INVALID answer.
         latency_s: added to every embed call (``batchEmbedContents``).
+        quota_tokens_per_min: tokens a window (``quota_window_s``, 60 s) accepts; a call
+            over it gets 429 with ``retryDelay``; every answer carries quota headers.
         reject_text: an embed call with a Content whose text contains this gets a 400,
             the way the real service rejects a whole batch for one bad request.
         file_processing_polls: ``GET files/{id}`` answers PROCESSING this many times.
@@ -152,6 +154,12 @@ class FakeGemini:
         self.batch_drop: set[int] = set()
         self.batch_fail: set[int] = set()
         self.inline_batch_limit = 20 * 1024 * 1024
+        # A quota of tokens a minute (0: none), as the real per-minute quota: over it, the
+        # real 429 RESOURCE_EXHAUSTED with a RetryInfo delay until enough has expired.
+        self.quota_tokens_per_min = 0
+        self.quota_window_s = 60.0
+        self._spent: deque[tuple[float, int]] = deque()  # (time, tokens) in the window
+        self.quota_refusals = 0
         self.semantic = False  # bag-of-words vectors, for end-to-end search
         self.generate_text = "A canned answer from the fake Gemini server."
         self.requests: list[Recorded] = []
@@ -216,6 +224,39 @@ class FakeGemini:
     def embed_contents(self) -> list[dict[str, Any]]:
         """Every Content sent to ``batchEmbedContents``, in arrival order."""
         return [req["content"] for body in self.embed_bodies() for req in body["requests"]]
+
+    def _charge(self, tokens: int) -> float:
+        """Count a call against the quota: 0 when it fits, else seconds until it would."""
+        if not self.quota_tokens_per_min:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            while self._spent and self._spent[0][0] <= now - self.quota_window_s:
+                self._spent.popleft()
+            used = sum(n for _, n in self._spent)
+            if used + tokens <= self.quota_tokens_per_min:
+                self._spent.append((now, tokens))
+                return 0.0
+            self.quota_refusals += 1
+            # Wait until enough of the window has expired for this call to fit.
+            need = used + tokens - self.quota_tokens_per_min
+            freed = 0
+            for at, n in self._spent:
+                freed += n
+                if freed >= need:
+                    return max(0.001, at + self.quota_window_s - now)
+            return self.quota_window_s
+
+    def quota_headers(self) -> dict[str, str]:
+        if not self.quota_tokens_per_min:
+            return {}
+        with self._lock:
+            now = time.monotonic()
+            used = sum(n for at, n in self._spent if at > now - self.quota_window_s)
+        return {
+            "x-ratelimit-limit-tokens": str(self.quota_tokens_per_min),
+            "x-ratelimit-remaining-tokens": str(max(0, self.quota_tokens_per_min - used)),
+        }
 
     def _next_id(self, prefix: str) -> str:
         with self._lock:
@@ -377,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
         remaining = self.server_state.latency_s - (time.monotonic() - self._started)
         if remaining > 0:
             time.sleep(remaining)
-        self._send_bytes(status, data)
+        self._send_bytes(status, data, self.server_state.quota_headers())
 
     def _embed_answer(self, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         state = self.server_state
@@ -397,6 +438,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.reject_text in t for t in content_texts(req["content"])
             ):
                 return 400, error_body(400, "Request contains an invalid argument.")
+        tokens = sum(_tokens(r["content"]) for r in requests)
+        wait = state._charge(tokens)
+        if wait > 0:
+            message = "Resource has been exhausted (e.g. check quota)."
+            return 429, error_body(429, message, retry_delay=f"{wait:.3f}s")
         embeddings = [
             {
                 "values": content_vector(
@@ -407,7 +453,6 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if fault is not None and fault.drop:
             embeddings = embeddings[: -fault.drop]
-        tokens = sum(_tokens(r["content"]) for r in requests)
         usage = {"promptTokenCount": tokens, "totalTokenCount": tokens}
         return 200, {"embeddings": embeddings, "usageMetadata": usage}
 
@@ -679,9 +724,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per embed call")
+    parser.add_argument("--quota-tokens", type=int, default=0, help="tokens a minute (0: none)")
     args = parser.parse_args(argv)
     fake = FakeGemini()
     fake.latency_s = args.latency
+    fake.quota_tokens_per_min = args.quota_tokens
     fake.start(args.port)
     print(fake.base_url, flush=True)
     try:
