@@ -12,6 +12,7 @@ import hashlib
 import os
 import time
 from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class _Work:
     # A local-only folder's file while a cloud provider is in use: stored for keyword search
     # with a zero vector, never sent anywhere.
     keyword_only: bool = False
+    cost: float = 0.0  # estimated dollars to embed it (a paid provider under a budget)
 
 
 class Indexer:
@@ -243,12 +245,30 @@ class Indexer:
         batch: list[_Work] = []
         batch_pieces = 0
         buffered = 0
+        # Embedding runs on a worker thread while the next round is read and chunked and
+        # the last one stored, so the API is never idle while files are being read.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="loci-embed")
+        inflight: list[tuple[list[_Work], Future[list[np.ndarray | EmbedError]]]] = []
 
         def flush_writes() -> None:
             nonlocal ready, buffered
             self.store.write(ready)
             ready = []
             buffered = 0
+
+        def send(works: list[_Work]) -> None:
+            pieces = [p for w in works if not w.keyword_only for p in w.pieces]
+            inflight.append((works, pool.submit(self._embed_pieces, pieces)))
+
+        def collect(keep_fatal: bool = True) -> None:
+            nonlocal buffered
+            works, future = inflight.pop(0)
+            ready.extend(self._collect(works, future.result(), report))
+            buffered += sum(len(w.pieces) for w in works)
+            if keep_fatal:
+                self._raise_fatal()
+            if buffered >= WRITE_BATCH:
+                flush_writes()
 
         try:
             for done, entry in enumerate(todo, start=1):
@@ -294,16 +314,15 @@ class Indexer:
                 batch.append(work)
                 batch_pieces += len(pieces)
                 if batch_pieces >= self.batch_pieces:
-                    ready.extend(self._embed(batch, report))
-                    buffered += batch_pieces
+                    send(batch)
                     batch, batch_pieces = [], 0
-                    self._raise_fatal()
-                    if buffered >= WRITE_BATCH:
-                        flush_writes()
+                    if len(inflight) > 1:
+                        collect()  # the previous round, while this one is embedded
             if batch:
-                ready.extend(self._embed(batch, report))
+                send(batch)
                 batch = []
-                self._raise_fatal()
+            while inflight:
+                collect()
             flush_writes()
             if gone:
                 self.store.delete(gone)
@@ -313,8 +332,12 @@ class Indexer:
                 self.store.optimize()
         except EmbedError as exc:
             # Fatal (a rejected key): keep what is done, leave the rest for the next run.
+            while inflight:
+                collect(keep_fatal=False)  # what came back is kept
             flush_writes()
             report.fatal = str(exc)
+        finally:
+            pool.shutdown(wait=True)  # never leave a round embedding behind the caller
         self._record_usage()
         yield Progress(total, total, message="done")
         report.seconds = time.perf_counter() - started
@@ -330,15 +353,25 @@ class Indexer:
     _stop: EmbedError | None = None
 
     def _embed(self, batch: list[_Work], report: IndexReport) -> list[FileUpdate]:
-        """Embed a batch of files' pieces; a piece's failure fails only its own file.
+        """Embed a batch of files' pieces in this thread (see :meth:`_collect`)."""
+        pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
+        return self._collect(batch, self._embed_pieces(pieces), report)
+
+    def _collect(
+        self,
+        batch: list[_Work],
+        results: Sequence[np.ndarray | EmbedError],
+        report: IndexReport,
+    ) -> list[FileUpdate]:
+        """The files' updates from their pieces' results; a piece's failure fails only
+        its own file.
 
         A fatal failure (a rejected key) is raised only after this round's vectors are
         kept (:meth:`_raise_fatal`): the files whose pieces came back are stored, the
         others left for the next run.
         """
         pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
-        results = self._embed_pieces(pieces)
-        self._gathered = 0.0
+        self._gathered = max(0.0, self._gathered - sum(w.cost for w in batch))
         self._spend(pieces, results, report)
         updates = []
         offset = 0
@@ -349,7 +382,7 @@ class Indexer:
                     np.zeros(self.store.ident.dims, dtype=np.float32)
                 ] * n
             else:
-                vecs = results[offset : offset + n]
+                vecs = list(results[offset : offset + n])
                 offset += n
             failure = next((v for v in vecs if isinstance(v, EmbedError)), None)
             if failure is not None:
@@ -400,6 +433,7 @@ class Indexer:
         cost = 0.0 if work.keyword_only else self._price(work.pieces)
         if self._spent + self._gathered + cost <= self.budget.limit + 1e-9:
             self._gathered += cost
+            work.cost = cost
             return True
         report.budget_stop = (
             f"budget of ${self.budget.limit:.2f} reached (${self._spent:.2f} spent); "
