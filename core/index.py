@@ -316,8 +316,10 @@ class Indexer:
                 if batch_pieces >= self.batch_pieces:
                     send(batch)
                     batch, batch_pieces = [], 0
-                    if len(inflight) > 1:
-                        collect()  # the previous round, while this one is embedded
+                    # Store rounds that are back; wait only when three are out, so that
+                    # reading runs ahead of the API by up to two rounds.
+                    while inflight and (inflight[0][1].done() or len(inflight) > 2):
+                        collect()
             if batch:
                 send(batch)
                 batch = []
