@@ -171,3 +171,26 @@ def test_a_batch_submission_stops_at_the_budget_at_half_price(
     assert report.indexed == 10 and report.budget_stop
     assert gemini_server.embed_bodies() == []
     assert engine.status()["spent_usd"] == pytest.approx(half * 10, rel=0.1)
+
+
+def test_large_media_uploaded_for_a_batch_are_deleted_once_collected(
+    gemini_server: FakeGemini, tmp_path: Path
+) -> None:
+    from tests.helpers import make_image
+
+    root = tmp_path / "photos"
+    make_image(root / "beach.png", size=(300, 200))
+    make_image(root / "dinner.png", size=(200, 300))
+    engine = engine_for(root, tmp_path / "data", inline_limit=100)  # both go as uploads
+    job = batch.submit(engine, engine.folders)
+    assert job is not None
+    uploads = [n for sub in job["jobs"] for n in sub["cleanup"]]
+    assert len(uploads) == 3  # two photos and the JSONL input
+    lines = gemini_server.files[uploads[-1].removeprefix("files/")]["data"].decode()
+    assert lines.count('"file_data"') == 2  # the requests point at the uploads
+    batch.poll(engine, job)
+    collected = batch.poll(engine, job)
+    assert collected is not None and collected.missing == 0
+    report = run(batch.ingest(engine, job, collected, engine.folders))
+    assert report.indexed == 2
+    assert all(gemini_server.files[n.removeprefix("files/")].get("deleted") for n in uploads)
