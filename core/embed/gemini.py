@@ -747,12 +747,15 @@ class GeminiEmbedder:
                 self._transport = _transport_errors()
             return self._sdk
 
-    def _call(self, request: Callable[[], T], endpoint: Endpoint = "embed") -> T:
+    def _call(
+        self, request: Callable[[], T], endpoint: Endpoint = "embed", bulk: bool = False
+    ) -> T:
         """Run one API request, retrying rate limits, 5xx and network faults with backoff.
 
         ``endpoint`` says what was asked, so that a 404 or 403 is explained for what it
         means there: on an embed call a 404 is a wrong model name, on ``batches.get`` or
-        ``files.get`` it is a job or file that is gone.
+        ``files.get`` it is a job or file that is gone. ``bulk``: part of an index run,
+        which remembers a dead network (a query always tries).
 
         Raises:
             EmbedError: ``fatal`` for a rejected key or unknown model, ``transient`` when
@@ -760,7 +763,7 @@ class GeminiEmbedder:
         """
         from google.genai import errors
 
-        if self._offline is not None:
+        if bulk and self._offline is not None:
             raise self._offline  # the network was found dead earlier in this run
         problem = ""
         network = False
@@ -809,10 +812,10 @@ class GeminiEmbedder:
                 delay = self._backoff(attempt, hint)
                 log.info("%s; retry %d/%d in %.1fs", problem, attempt, self._attempts - 1, delay)
                 self._sleep(delay)
-                if self._offline is not None:
+                if bulk and self._offline is not None:
                     raise self._offline
         error = EmbedError(f"{problem}; gave up after {self._attempts} attempts", transient=True)
-        if network:
+        if network and bulk:
             # Remember it for the run: the next rounds stop at once, their files pending,
             # instead of each retrying a dead network from scratch.
             self._offline = EmbedError(
@@ -886,7 +889,7 @@ class GeminiEmbedder:
                 ready.append((slot, parts))
                 results.append(np.zeros(0))  # filled in below
             if ready:
-                sent = self._send(client, [parts for _, parts in ready], abort)
+                sent = self._send(client, [parts for _, parts in ready], abort, bulk=True)
                 for (slot, _), result in zip(ready, sent, strict=True):
                     results[slot] = result
         finally:
@@ -894,7 +897,11 @@ class GeminiEmbedder:
         return results
 
     def _send(
-        self, client: genai.Client, contents: list[list[types.Part]], abort: _Abort
+        self,
+        client: genai.Client,
+        contents: list[list[types.Part]],
+        abort: _Abort,
+        bulk: bool = False,
     ) -> list[np.ndarray | EmbedError]:
         """Embed Contents in one call; on a refusal, one by one so only the bad one fails."""
         from google.genai import types
@@ -913,15 +920,15 @@ class GeminiEmbedder:
                 )
 
         try:
-            response = self._call(request)
+            response = self._call(request, bulk=bulk)
         except _Rejected as exc:
             if len(contents) == 1:
                 return [EmbedError(str(exc))]
             # Halve it: a bad piece is found in log2(n) more calls, not n.
             half = len(contents) // 2
             log.info("Gemini refused a batch of %d; retrying it in halves", len(batch))
-            return self._send(client, contents[:half], abort) + self._send(
-                client, contents[half:], abort
+            return self._send(client, contents[:half], abort, bulk) + self._send(
+                client, contents[half:], abort, bulk
             )
         except EmbedError as exc:
             abort.error = abort.error or exc

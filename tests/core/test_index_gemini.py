@@ -12,6 +12,7 @@ import pytest
 
 from core.app import Engine
 from core.config import Settings
+from core.embed.base import Query
 from core.embed.gemini import GeminiEmbedder
 from core.index import Indexer
 from tests.fakes.gemini_server import BAD_KEY, FakeGemini, Fault, closed_port_url
@@ -59,6 +60,8 @@ def test_a_dead_network_is_retried_once_per_run_not_once_per_round(
     # The next run tries again (the server is back): everything is indexed.
     eng.embedder._base_url = gemini_server.base_url  # type: ignore[attr-defined]
     eng.embedder.close()  # type: ignore[attr-defined]
+    # A search is never refused for a run's dead network: it tries.
+    assert eng.embedder.embed_query(Query(text="note")).shape == (768,)
     report = run(eng.index())
     assert report.indexed == 12 and report.pending == 0
 
