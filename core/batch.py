@@ -80,7 +80,8 @@ def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
         except ExtractError:
             continue  # the ingesting run records the error
         indexer._guard_media(pieces)  # the same media a normal run would send, no more
-        fresh = {piece_key(p): p for p in pieces if piece_key(p) not in items}
+        keyed = {piece_key(p): p for p in pieces}
+        fresh = {k: p for k, p in keyed.items() if k not in items}
         cost = pieces_cost(fresh.values(), batch=True)
         if budget is not None and not budget.allows(committed + cost):
             over = True

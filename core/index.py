@@ -126,6 +126,7 @@ class Indexer:
         if reset is not None:
             reset()
         self._stop: EmbedError | None = None
+        self._fatal: EmbedError | None = None
         self._spent = float(self.store.read_state().get("spent_usd", 0.0))
         self._gathered = 0.0
 
