@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--estimate",
         action="store_true",
-        help="show what indexing would cost with Gemini, per kind of file, sending nothing",
+        help="show what indexing would cost with Gemini, per kind of file; nothing is sent "
+        "or saved",
     )
     p.add_argument(
         "--budget",
@@ -232,7 +233,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         if str(f) not in settings.folders:
             settings.folders.append(str(f))
             changed = True
-            print(f"Added {f} to Loci's folders.")
+            if not getattr(args, "estimate", False):
+                print(f"Added {f} to Loci's folders.")
     if args.provider or args.dims:
         changed = True
     if getattr(args, "budget", None) is not None:
@@ -241,9 +243,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         settings.budget_usd = float(args.budget)
         changed = True
     if getattr(args, "estimate", False):
-        if changed:
-            settings.save()
-        return _estimate(settings, switching=bool(args.rebuild or args.provider or args.dims))
+        # Only an estimate: nothing is saved, built or sent.
+        from core.config import Settings
+
+        saved = Settings.load()
+        switching = (settings.provider, settings.dims) != (saved.provider, saved.dims)
+        return _estimate(settings, switching=bool(args.rebuild or switching))
     from core.app import Engine
 
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a

@@ -157,7 +157,8 @@ def test_estimate_sends_nothing_and_status_shows_the_spending(gemini_server, fol
     assert "note" in out and "image" in out and "total" in out and "batch $" in out
     assert "local-only" not in out
     assert gemini_server.requests == []
-    loci("index", "--provider", "gemini", "--budget", "5")
+    assert not (Path(os.environ["LOCI_CONFIG_DIR"]) / "settings.toml").exists()  # nothing saved
+    loci("index", str(folder), "--provider", "gemini", "--budget", "5")
     status = loci("status").stdout
     assert "Spent:" in status and "of a $5.00 budget" in status
     assert json.loads(loci("status", "--json").stdout)["spent_usd"] > 0
