@@ -61,8 +61,17 @@ class Engine:
         return self.settings.effective_folders()
 
     def indexer(self) -> Indexer:
+        from core.cost import Budget
+
         local_only = [Path(p).expanduser() for p in self.settings.local_only]
-        return Indexer(self.store, self.embedder, self.excluder, local_only, readers=self.readers())
+        return Indexer(
+            self.store,
+            self.embedder,
+            self.excluder,
+            local_only,
+            readers=self.readers(),
+            budget=Budget(float(self.settings.budget_usd or 0.0)),
+        )
 
     def readers(self) -> Any:
         """The media readers; re-encoded media only for a provider that embeds media."""
@@ -122,5 +131,7 @@ class Engine:
             "index": str(self.store.folder),
             "index_bytes": self.store.disk_bytes(),
             "usage_tokens": int(state.get("usage_tokens", 0)),
+            "spent_usd": round(float(state.get("spent_usd", 0.0)), 6),
+            "budget_usd": float(self.settings.budget_usd or 0.0),
             **counts,
         }

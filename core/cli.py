@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the engine's own errors, stated in one line
         from core.config import SettingsError
-        from core.embed import UnknownProvider
+        from core.embed import EmbedError, UnknownProvider
         from core.store import (
             DISK_FULL,
             IndexError_,
@@ -55,6 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             is_storage_error,
         )
 
+        if isinstance(exc, EmbedError):
+            # A provider's failure (no key, a dead network, a job that cannot be read)
+            # is the user's to act on, never a traceback.
+            print(f"loci: {exc}", file=sys.stderr)
+            return 1
+        if type(exc).__module__.startswith(("google.", "httpx")):
+            # The provider's SDK or its HTTP library, past the provider's own handling.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            print(f"loci: the provider failed: {type(exc).__name__} {first}", file=sys.stderr)
+            return 1
         if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
             print(f"loci: {exc}", file=sys.stderr)
             return 1
@@ -98,6 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
         "run again to collect them)",
     )
     p.add_argument("--wait", action="store_true", help="with --batch: wait for the results")
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="show what indexing would cost with Gemini, per kind of file; nothing is sent "
+        "or saved",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        metavar="DOLLARS",
+        help="save a spending limit for the paid provider on this index (0: none); a run "
+        "stops before exceeding it, leaving the rest pending",
+    )
     _provider_args(p)
     p.set_defaults(func=cmd_index)
 
@@ -202,6 +225,8 @@ def cmd_default(args: argparse.Namespace) -> int:
     args.folders = []
     args.rebuild = False
     args.batch = False
+    args.estimate = False
+    args.budget = None
     args.provider = None
     args.dims = None
     code = cmd_index(args)
@@ -228,9 +253,21 @@ def cmd_index(args: argparse.Namespace) -> int:
             settings.folders.append(str(f))
             settings.demo = False  # the sample has done its job
             added = True
-            print(f"Added {f} to Loci's folders.")
-    if was_demo and folders:
+            if not getattr(args, "estimate", False):
+                print(f"Added {f} to Loci's folders.")
+    if was_demo and folders and not getattr(args, "estimate", False):
         print("The demo folder leaves the index now that Loci has a folder of yours.")
+    budget_changed = False
+    if getattr(args, "budget", None) is not None:
+        if args.budget < 0:
+            raise CliError("--budget: give dollars, 0 or more")
+        settings.budget_usd = float(args.budget)
+        budget_changed = True
+    if getattr(args, "estimate", False):
+        # Only an estimate: nothing is saved, built or sent.
+        saved = Settings.load()
+        switching = (settings.provider, settings.dims) != (saved.provider, saved.dims)
+        return _estimate(settings, switching=bool(args.rebuild or switching))
     from core.app import Engine
 
     # An explicit provider/dims/--rebuild builds beside the current index; otherwise a
@@ -243,10 +280,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     # Only what took effect is saved: the added folders now; a new provider or dims once
     # its index is in use (a rejected key or an unfinished index leaves them as they were).
     provider_changed = bool(args.provider or args.dims)
-    if added:
+    if added or budget_changed:
         saved = Settings.load()
         saved.folders = list(settings.folders)
         saved.demo = settings.demo
+        saved.budget_usd = settings.budget_usd
         saved.save()
     roots = engine.folders
     if settings.is_demo():
@@ -273,6 +311,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         kept = " The settings were not changed." if provider_changed else ""
         raise CliError(f"{report.fatal}.{kept}".replace("..", "."))
     in_use = not switching
+    if report.budget_stop:
+        print(f"Stopped: {report.budget_stop}.")
     if args.rebuild or switching:
         if report.pending == 0:
             engine.store.make_current()
@@ -314,7 +354,7 @@ def _check_limit(limit: int) -> None:
 
 
 def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
-    """Submit or collect a batch job; the index report once ingested, else None."""
+    """Submit or collect batch jobs; the index report once ingested, else None."""
     from core import batch
 
     job = batch.pending_job(engine)
@@ -324,15 +364,24 @@ def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
         if job is None:
             print("Nothing new to embed; updating the index online.")
             return run_with_progress(engine.index(roots))
+        names = ", ".join(j["name"] for j in job["jobs"])
         print(
-            f"Submitted batch job {job['name']}: {len(job['keys']):,} pieces from "
-            f"{job['files']:,} files."
+            f"Submitted batch job{'s' if len(job['jobs']) > 1 else ''} {names}: "
+            f"{len(batch.job_keys(job)):,} pieces from {job['files']:,} files."
         )
     while True:
-        vectors = batch.poll(engine, job)
-        if vectors is not None:
-            print(f"Batch job {job['name']} is done; storing its vectors.")
-            return run_with_progress(batch.ingest(engine, job, vectors, roots))
+        collected = batch.poll(engine, job)
+        if collected is not None:
+            names = ", ".join(j["name"] for j in job["jobs"])
+            print(f"Batch job {names} is done; storing its vectors.")
+            for why in collected.ended:
+                print(f"  {why}")
+            if collected.missing:
+                print(
+                    f"  {collected.missing:,} pieces came back without a vector; "
+                    "their files stay pending (`loci errors` says why)."
+                )
+            return run_with_progress(batch.ingest(engine, job, collected, roots))
         if not wait:
             print(
                 "The batch job is still running: run `loci index --batch` again later "
@@ -340,6 +389,28 @@ def _batch(engine: Any, roots: list[Path], *, wait: bool) -> Any:
             )
             return None
         time.sleep(float(os.environ.get("LOCI_BATCH_POLL_S", "30")))
+
+
+def _estimate(settings: Any, *, switching: bool) -> int:
+    """Print what indexing the folders would cost with Gemini; nothing is sent."""
+    from core import cost
+
+    indexer = None
+    if settings.provider == "gemini" and not switching:
+        from core.app import Engine
+
+        indexer = Engine(settings, embedder=_make_embedder(settings)).indexer()
+    est = cost.estimate_folders(settings, indexer)
+    where = "the Gemini index" if indexer is not None else "a new Gemini index"
+    print(f"Estimate for {where} (nothing is sent):")
+    for line in cost.describe(est):
+        print(f"  {line}")
+    if est.local_only:
+        print(f"  {est.local_only:,} files in local-only folders: never sent, no cost.")
+    if settings.budget_usd:
+        print(f"  Budget: ${settings.budget_usd:.2f} for this index.")
+    print(cost.PRICE_NOTE)
+    return 0
 
 
 def _make_embedder(settings: Any) -> Any:
@@ -482,6 +553,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
     if st["usage_tokens"]:
         print(f"Usage:     {st['usage_tokens']:,} tokens sent to the provider")
+    if st.get("spent_usd") or st.get("budget_usd"):
+        budget = f" of a ${st['budget_usd']:.2f} budget" if st.get("budget_usd") else ""
+        print(f"Spent:     ~${st['spent_usd']:.2f}{budget} (estimated at list prices)")
     print(f"Index:     {st['index']} ({_human_bytes(st['index_bytes'])})")
     if st["errors"]:
         print("Run `loci errors` to see why some files could not be indexed.")

@@ -70,6 +70,8 @@ class Settings:
     model: str = ""  # empty: the provider's default
     dims: int = 0  # 0: the provider's default
     gemini_base_url: str = ""
+    # Dollars the paid provider may spend on this index in all; 0: no limit.
+    budget_usd: float = 0.0
     theme: str = "system"
     keep_running_in_tray: bool = False
     # The bundled demo folder stands in while no folder of the user's is set; it can be

@@ -13,12 +13,14 @@ import os
 import stat
 import time
 from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.cost import Budget
 from core.embed.base import Embedder, EmbedError
 from core.extract import ExtractError, extract, kind_of, size_limit
 from core.model import Piece, Progress
@@ -42,6 +44,8 @@ class IndexReport:
     embedded_pieces: int = 0
     seconds: float = 0.0
     fatal: str = ""
+    budget_stop: str = ""  # why the run stopped at the budget; its files are left pending
+    spent_usd: float = 0.0  # estimated dollars this run sent to a paid provider
     changed_paths: list[str] = field(default_factory=list)
     deleted_paths: list[str] = field(default_factory=list)
 
@@ -75,6 +79,7 @@ class _Work:
     # A local-only folder's file while a cloud provider is in use: stored for keyword search
     # with a zero vector, never sent anywhere.
     keyword_only: bool = False
+    cost: float = 0.0  # estimated dollars to embed it (a paid provider under a budget)
 
 
 class Indexer:
@@ -89,8 +94,11 @@ class Indexer:
         *,
         optimize: bool = True,
         readers: Any = None,
+        budget: Budget | None = None,
     ) -> None:
         self.store = store
+        # Dollars a paid provider may spend on this index (core.cost); None: no limit.
+        self.budget = budget
         # OCR / speech models and whether to encode media for the provider (core.extract).
         self.readers = readers
         self.embedder = embedder
@@ -125,7 +133,18 @@ class Indexer:
     def _keyword_only(self, key: str) -> bool:
         return self.embedder.provider != "local" and _under(key, self.local_only)
 
+    def _new_run(self) -> None:
+        # A dead network is remembered for one run only; the next run tries again.
+        reset = getattr(self.embedder, "reset_offline", None)
+        if reset is not None:
+            reset()
+        self._stop: EmbedError | None = None
+        self._fatal: EmbedError | None = None
+        self._spent = float(self.store.read_state().get("spent_usd", 0.0))
+        self._gathered = 0.0
+
     def run(self, roots: Sequence[Path]) -> Generator[Progress, None, IndexReport]:
+        self._new_run()
         started = time.perf_counter()
         yield Progress(0, 0, message="scanning")
         todo, gone, error_rows, known, report = self.plan(roots)
@@ -183,6 +202,7 @@ class Indexer:
         self, paths: Iterable[Path], roots: Sequence[Path]
     ) -> Generator[Progress, None, IndexReport]:
         """Bring just these paths in step (the watcher's batches): index, re-use or drop."""
+        self._new_run()
         started = time.perf_counter()
         report = IndexReport()
         roots = [Path(os.path.abspath(r)) for r in roots]
@@ -261,6 +281,10 @@ class Indexer:
         batch: list[_Work] = []
         batch_pieces = 0
         buffered = 0
+        # Embedding runs on a worker thread while the next round is read and chunked and
+        # the last one stored, so the API is never idle while files are being read.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="loci-embed")
+        inflight: list[tuple[list[_Work], list[Future[list[np.ndarray | EmbedError]]], int]] = []
 
         def flush_writes() -> None:
             nonlocal ready, buffered
@@ -268,8 +292,40 @@ class Indexer:
             ready = []
             buffered = 0
 
+        # A long file's pieces go in rounds, with a progress event after each, so the bar
+        # moves within one file too (``message``: "piece 512 of 2,000").
+        step = max(1, self.batch_pieces * PROGRESS_ROUNDS)
+
+        def send(works: list[_Work], at: int) -> None:
+            pieces = [p for w in works if not w.keyword_only for p in w.pieces]
+            rounds = [
+                pool.submit(self._embed_pieces, pieces[i : i + step])
+                for i in range(0, len(pieces), step)
+            ] or [pool.submit(list)]  # keyword-only files: nothing to embed, still in order
+            inflight.append((works, rounds, at))
+
+        def collect(keep_fatal: bool = True) -> Generator[Progress, None, None]:
+            nonlocal buffered
+            works, rounds, at = inflight.pop(0)
+            n = sum(1 for w in works if not w.keyword_only for _ in w.pieces)
+            results: list[np.ndarray | EmbedError] = []
+            for i, future in enumerate(rounds):
+                if i:
+                    yield Progress(at, total, works[-1].entry.key, f"piece {i * step:,} of {n:,}")
+                results.extend(future.result())
+            ready.extend(self._collect(works, results, report))
+            buffered += sum(len(w.pieces) for w in works)
+            if keep_fatal:
+                self._raise_fatal()
+            if buffered >= WRITE_BATCH:
+                flush_writes()
+
         try:
             for done, entry in enumerate(todo, start=1):
+                if self._stop is not None:
+                    # The network is down: stop early; these files are picked up next run.
+                    report.pending += total - done + 1
+                    break
                 yield Progress(done - 1, total, entry.key)
                 report.changed_paths.append(entry.key)
                 kind = kind_of(entry.path) or ""
@@ -313,17 +369,26 @@ class Indexer:
                     report.errors += 1
                     continue
                 self._guard_media(pieces)
-                batch.append(_Work(entry, sha, kind, pieces, self._keyword_only(entry.key)))
+                work = _Work(entry, sha, kind, pieces, self._keyword_only(entry.key))
+                if not self._affordable(work, report):
+                    # Over the budget: what is gathered is embedded; this file and the rest
+                    # are left for a run with more budget.
+                    report.pending += total - done + 1
+                    break
+                batch.append(work)
                 batch_pieces += len(pieces)
                 if batch_pieces >= self.batch_pieces:
-                    ready.extend((yield from self._embed(batch, report, done - 1, total)))
-                    buffered += batch_pieces
+                    send(batch, done - 1)
                     batch, batch_pieces = [], 0
-                    if buffered >= WRITE_BATCH:
-                        flush_writes()
+                    # Store rounds that are back; wait only when three are out, so that
+                    # reading runs ahead of the API by up to two rounds.
+                    while inflight and (inflight[0][1][-1].done() or len(inflight) > 2):
+                        yield from collect()
             if batch:
-                ready.extend((yield from self._embed(batch, report, total - 1, total)))
+                send(batch, total - 1)
                 batch = []
+            while inflight:
+                yield from collect()
             flush_writes()
             if gone:
                 self.store.delete(gone)
@@ -333,29 +398,42 @@ class Indexer:
                 self.store.optimize()
         except EmbedError as exc:
             # Fatal (a rejected key): keep what is done, leave the rest for the next run.
+            while inflight:
+                yield from collect(keep_fatal=False)  # what came back is kept
             flush_writes()
             report.fatal = str(exc)
+        finally:
+            pool.shutdown(wait=True)  # never leave a round embedding behind the caller
         self._record_usage()
         yield Progress(total, total, message="done")
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed(
-        self, batch: list[_Work], report: IndexReport, done: int = 0, total: int = 0
-    ) -> Generator[Progress, None, list[FileUpdate]]:
-        """Embed a batch of files' pieces; a piece's failure fails only its own file.
+    def _raise_fatal(self) -> None:
+        """After a round's results are kept: stop the run if one of them was fatal."""
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
 
-        A long file's pieces go in rounds, with a progress event after each, so the bar
-        moves within one file too (``message``: "piece 512 of 2,000").
+    _fatal: EmbedError | None = None
+    _stop: EmbedError | None = None
+
+    def _collect(
+        self,
+        batch: list[_Work],
+        results: Sequence[np.ndarray | EmbedError],
+        report: IndexReport,
+    ) -> list[FileUpdate]:
+        """The files' updates from their pieces' results; a piece's failure fails only
+        its own file.
+
+        A fatal failure (a rejected key) is raised only after this round's vectors are
+        kept (:meth:`_raise_fatal`): the files whose pieces came back are stored, the
+        others left for the next run.
         """
         pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
-        step = max(1, self.batch_pieces * PROGRESS_ROUNDS)
-        results: list[np.ndarray | EmbedError] = []
-        for start in range(0, len(pieces), step):
-            if start:
-                path = batch[-1].entry.key
-                yield Progress(done, total, path, f"piece {start:,} of {len(pieces):,}")
-            results.extend(self._embed_pieces(pieces[start : start + step]))
+        self._gathered = max(0.0, self._gathered - sum(w.cost for w in batch))
+        self._spend(pieces, results, report)
         updates = []
         offset = 0
         for w in batch:
@@ -365,12 +443,15 @@ class Indexer:
                     np.zeros(self.store.ident.dims, dtype=np.float32)
                 ] * n
             else:
-                vecs = results[offset : offset + n]
+                vecs = list(results[offset : offset + n])
                 offset += n
             failure = next((v for v in vecs if isinstance(v, EmbedError)), None)
             if failure is not None:
                 if failure.fatal:
-                    raise failure
+                    self._fatal = self._fatal or failure
+                    continue  # not recorded: the next run tries this file again
+                if failure.offline:
+                    self._stop = self._stop or failure
                 if failure.transient:
                     report.pending += 1
                 else:
@@ -395,6 +476,42 @@ class Indexer:
             updates.append(FileUpdate(_file_row(w.entry, w.sha, w.kind, n), rows))
             report.indexed += 1
         return updates
+
+    _spent = 0.0
+    _gathered = 0.0
+
+    def _price(self, pieces: Sequence[Piece]) -> float:
+        price = getattr(self.embedder, "price_of", None)
+        return sum(price(p) for p in pieces) if price is not None else 0.0
+
+    def _affordable(self, work: _Work, report: IndexReport) -> bool:
+        """Whether embedding this file too keeps the index within its budget.
+
+        ``_gathered`` is the price of the files gathered for the next round, not yet sent.
+        """
+        if self.budget is None or self.budget.limit <= 0:
+            return True
+        cost = 0.0 if work.keyword_only else self._price(work.pieces)
+        if self._spent + self._gathered + cost <= self.budget.limit + 1e-9:
+            self._gathered += cost
+            work.cost = cost
+            return True
+        report.budget_stop = (
+            f"budget of ${self.budget.limit:.2f} reached (${self._spent:.2f} spent); "
+            "the remaining files are left pending: raise budget_usd in the settings"
+        )
+        return False
+
+    def _spend(
+        self, pieces: Sequence[Piece], results: Sequence[np.ndarray | EmbedError], report: Any
+    ) -> None:
+        """Add what the pieces that got a vector cost to the index's spending."""
+        done = [p for p, r in zip(pieces, results, strict=True) if not isinstance(r, EmbedError)]
+        cost = self._price(done)
+        if cost > 0:
+            self._spent += cost
+            report.spent_usd += cost
+            self.store.update_state(spent_usd=round(self._spent, 6))
 
     def _record_usage(self) -> None:
         """Add the tokens the provider reported since last time to the index's total."""

@@ -150,31 +150,61 @@ class Searcher:
     def query_vector(
         self, text: str = "", files: Sequence[Path] = (), task: str = SEARCH
     ) -> np.ndarray:
-        """One vector for text, files, or both (a dropped photo plus "at night")."""
+        """One vector for text, files, or both (a dropped photo plus "at night").
+
+        A file already in the index speaks through its stored vectors: nothing is sent and
+        nothing re-read (no speech recognition again). A new photo, PDF, recording or video
+        goes with the text as ONE Content holding only its first window (≤ 6 pages,
+        ≤ 180 s of sound, ≤ 120 s of video: what one request takes); a new note is
+        embedded whole.
+        """
         media: list[MediaPart] = []
         parts: list[np.ndarray] = []
         for f in files:
+            stored = self.stored_vector(f)
+            if stored is not None:
+                parts.append(stored)
+                continue
             kind = kind_of(f)
             if kind and kind in self.embedder.modalities and kind != "note":
-                media.extend(p for piece in extract(f) for p in piece.media[:1])
+                window = self._first_window(f)
+                if not media:
+                    media = window  # it goes with the words, in one Content
+                elif window:  # another medium: its own call, within its own limits
+                    parts.append(self.embedder.embed_query(Query(media=window, task=task)))
             else:
                 parts.append(self.file_vector(f))
-        if media or (text and not parts):
+        if media or text:
             parts.insert(0, self.embedder.embed_query(Query(text=text, media=media, task=task)))
-        elif text:
-            parts.insert(0, self.embedder.embed_query(Query(text=text, task=task)))
         if not parts:
             raise ValueError("nothing to search with: give a query, a file, or both")
         return normalise(np.sum(parts, axis=0))
 
-    def file_vector(self, path: Path) -> np.ndarray:
-        """A file's meaning as one vector: its stored pieces if indexed, else embedded now."""
-        snap = self.vectors.snap  # one consistent state for the whole call
+    def stored_vector(self, path: Path) -> np.ndarray | None:
+        """The mean of an indexed file's piece vectors; None when it is not indexed."""
         from core.scan import path_key
 
+        snap = self.vectors.snap  # one consistent state for the whole call
         key = path_key(os.path.abspath(path))
         if len(snap.ids) and (rows := np.flatnonzero(snap.paths == key)).size:
-            return normalise(snap.matrix[rows].mean(axis=0))
+            mean = snap.matrix[rows].mean(axis=0)
+            if mean.any():  # keyword-only rows (a local-only folder) carry zero vectors
+                return normalise(mean)
+        return None
+
+    @staticmethod
+    def _first_window(path: Path) -> list[MediaPart]:
+        """The media of a file's first piece, read without OCR or speech recognition."""
+        from core.extract.readers import Readers
+
+        pieces = extract(path, Readers(media_bytes=True))
+        return list(pieces[0].media) if pieces else []
+
+    def file_vector(self, path: Path) -> np.ndarray:
+        """A file's meaning as one vector: its stored pieces if indexed, else embedded now."""
+        stored = self.stored_vector(path)
+        if stored is not None:
+            return stored
         pieces = extract(Path(path))
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))
 
@@ -187,9 +217,13 @@ class Searcher:
         limit: int = 10,
         exclude_paths: Iterable[str] = (),
     ) -> list[Hit]:
+        """Hits for text and/or files; a file searched with is never among its own hits."""
+        from core.scan import path_key
+
         q = self.query_vector(text, files)
+        exclude = {*exclude_paths, *(path_key(os.path.abspath(f)) for f in files)}
         return self.search_vector(
-            q, keywords=text, filters=filters, limit=limit, exclude_paths=exclude_paths
+            q, keywords=text, filters=filters, limit=limit, exclude_paths=exclude
         )
 
     def search_vector(

@@ -6,15 +6,17 @@ It edits a copy of ``Settings``; the window applies and saves the result.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -111,6 +113,23 @@ class SettingsDialog(QDialog):
             else "Paste a Gemini API key (saved in the system keyring)"
         )
         form.addRow("API key", self.api_key)
+        self.budget = QDoubleSpinBox()
+        self.budget.setObjectName("budget")
+        self.budget.setRange(0.0, 100_000.0)
+        self.budget.setDecimals(2)
+        self.budget.setPrefix("$ ")
+        self.budget.setSpecialValueText("No limit")
+        self.budget.setValue(float(settings.budget_usd or 0.0))
+        self.budget.setToolTip("Indexing stops before spending more; the rest waits")
+        form.addRow("Budget", self.budget)
+        # What switching to Gemini would cost, computed off the GUI thread (it reads
+        # page counts and durations), shown before anything is sent.
+        self.cost = QLabel("")
+        self.cost.setObjectName("costEstimate")
+        self.cost.setWordWrap(True)
+        self._estimates = _Estimates()
+        self._estimates.done.connect(self.cost.setText)
+        form.addRow("", self.cost)
         self.privacy = QLabel("")
         self.privacy.setObjectName("paneSubtitle")
         self.privacy.setWordWrap(True)
@@ -213,6 +232,11 @@ class SettingsDialog(QDialog):
         gemini = self.provider.currentData() == "gemini"
         self.dims.setEnabled(gemini)
         self.api_key.setEnabled(gemini)
+        self.budget.setEnabled(gemini)
+        self.cost.setVisible(gemini and self._settings.provider != "gemini")
+        if self.cost.isVisibleTo(self):
+            self.cost.setText("Estimating what indexing with Gemini would cost…")
+            self._estimates.start(self.result_settings())
         self.privacy.setText(
             "Files in folders not marked “Local only” are sent to Google's Gemini API to be "
             "embedded. Changing the provider or dimensions builds a new index in the background."
@@ -237,6 +261,7 @@ class SettingsDialog(QDialog):
         s.excludes = [ln.strip() for ln in self.excludes.toPlainText().splitlines() if ln.strip()]
         s.provider = self.provider.currentData()
         s.dims = int(self.dims.currentData()) if s.provider == "gemini" else 0
+        s.budget_usd = float(self.budget.value())
         s.theme = self.theme.currentData()
         s.keep_running_in_tray = self.tray.isChecked()
         return s
@@ -258,6 +283,44 @@ def plain_buttons(box: QDialogButtonBox) -> None:
     save = box.button(QDialogButtonBox.StandardButton.Save)
     if save is not None:
         save.setDefault(True)
+
+
+class _Estimates(QObject):
+    """Runs the cost estimate on a worker thread; ``done`` carries the sentence to show."""
+
+    done = Signal(str)
+
+    def start(self, settings: Settings) -> None:
+        threading.Thread(target=self._run, args=(settings,), daemon=True).start()
+
+    def _run(self, settings: Settings) -> None:
+        from core import cost
+
+        try:
+            text = estimate_sentence(cost.estimate_folders(settings))
+        except Exception as exc:  # noqa: BLE001 - an estimate must never break the dialog
+            text = f"The cost could not be estimated ({exc})."
+        try:
+            self.done.emit(text)
+        except RuntimeError:
+            pass  # the dialog closed meanwhile
+
+
+def estimate_sentence(est: object) -> str:
+    """One or two lines for the dialog: files, dollars online and in batch, the biggest part."""
+    from core.cost import Estimate
+
+    assert isinstance(est, Estimate)
+    if not est.files:
+        return "Nothing to send: no supported files in these folders."
+    parts = ", ".join(
+        f"{r.kind} ${r.online():.2f}" for r in sorted(est.ordered(), key=lambda r: -r.online())
+    )
+    kept = f" {est.local_only:,} local-only files are never sent." if est.local_only else ""
+    return (
+        f"Indexing {est.files:,} files with Gemini would cost about ${est.online():.2f} "
+        f"(${est.batch():.2f} in batch mode): {parts}. Nothing is sent until you save.{kept}"
+    )
 
 
 def _native_folder_picker(parent: QWidget) -> str:

@@ -429,6 +429,8 @@ class MainWindow(QMainWindow):
     def _on_indexed(self, report: Any) -> None:
         if report.fatal:
             self.status.show_error(f"Indexing stopped: {report.fatal}")
+        elif report.budget_stop:
+            self.status.show_error(f"Indexing paused: {report.budget_stop}")
         if report.changed_paths or report.deleted_paths:
             self.thumbnails.forget()
             if not self.search.is_empty():

@@ -33,11 +33,16 @@ class Query:
 class EmbedError(Exception):
     """An embedding failed. ``transient`` errors (network, rate limit) leave files pending."""
 
-    def __init__(self, message: str, *, transient: bool = False, fatal: bool = False) -> None:
+    def __init__(
+        self, message: str, *, transient: bool = False, fatal: bool = False, offline: bool = False
+    ) -> None:
         super().__init__(message)
-        self.transient = transient
+        self.transient = transient or offline
         # fatal: no point trying other files (bad API key); stop the run with this message.
         self.fatal = fatal
+        # offline: the network stayed dead through every retry; stop the run early and
+        # leave the files that are left pending for the next one.
+        self.offline = offline
 
 
 @runtime_checkable

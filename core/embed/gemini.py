@@ -5,7 +5,7 @@ One embedding space for text, images, PDFs, audio and video. Each piece becomes 
 plain list of strings or parts would be merged by this model into a single vector
 (GEMINI_API.md). Calls carry at most 100 Contents, run a few at a time, and are retried
 on rate limits, server errors and network faults. A piece the service rejects fails
-alone: a rejected batch is retried one Content at a time to find it.
+alone: a rejected batch is retried in halves to find it.
 
 The SDK is imported lazily, on the first call, so creating the provider is cheap.
 """
@@ -19,12 +19,13 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
@@ -59,8 +60,10 @@ MAX_IMAGES = 6
 # a third, so 14 MiB of media is ~18.7 MiB on the wire. Beyond it, media go through the
 # Files API.
 INLINE_LIMIT = 14 * 1024 * 1024
-BATCH_JOB_LIMIT = 20 * 1000 * 1000  # inline batch jobs: ~20 MB of request in total
+# A batch job's JSON Lines input file: the Files API takes 2 GB a file; stay well below.
+BATCH_FILE_LIMIT = 1_000_000_000
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_THROTTLES = 50  # 429s with a retryDelay one call waits out before it counts as failing
 
 KEYRING_SERVICE = "loci"
 KEYRING_USER = "gemini-api-key"
@@ -88,6 +91,7 @@ _MIME_ALIASES = {
 _ONE_PER_REQUEST = {"application/pdf": "PDF", "video/mp4": "video", "video/mov": "video"}
 
 Side = Literal["query", "document"]
+Endpoint = Literal["embed", "batch", "file"]
 T = TypeVar("T")
 
 __all__ = [
@@ -213,11 +217,17 @@ class PieceError(EmbedError):
 
     @classmethod
     def at(cls, index: int, error: EmbedError) -> PieceError:
-        return cls(str(error), index=index, transient=error.transient, fatal=error.fatal)
+        made = cls(str(error), index=index, transient=error.transient, fatal=error.fatal)
+        made.offline = error.offline
+        return made
 
 
 class _Rejected(EmbedError):
     """The service refused the request's content (a 400 that is not about the key)."""
+
+
+class _Gone(EmbedError):
+    """A batch job or an uploaded file the service no longer has (404) or shows (403)."""
 
 
 @dataclass
@@ -225,6 +235,83 @@ class _Abort:
     """Set by the first call that fails for every piece (bad key, network down)."""
 
     error: EmbedError | None = None
+
+
+class _Gate:
+    """How many embedding calls may be in flight, adapted to the service's quota (AIMD).
+
+    A 429 halves the limit and holds every caller for the ``retryDelay`` the service
+    named (so the calls in flight do not all run into the same wall); each success adds
+    ``1 / limit``, so the limit creeps back up by about one per round of calls, up to the
+    configured concurrency.
+    """
+
+    def __init__(self, ceiling: int, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.ceiling = ceiling
+        self.limit = float(ceiling)
+        self.active = 0
+        self.lowest = float(ceiling)  # for tests and benchmarks: how far it backed off
+        self._until = 0.0
+        self._sleep = sleep
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> _Gate:
+        with self._cond:
+            wait = self._until - time.monotonic()
+        if wait > 0:
+            self._sleep(wait)  # outside the lock; once: a test's sleep does not pass time
+        with self._cond:
+            while self.active >= max(1, int(self.limit)):
+                self._cond.wait()
+            self.active += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def throttled(self, delay: float) -> None:
+        with self._cond:
+            self.limit = max(1.0, self.limit / 2)
+            self.lowest = min(self.lowest, self.limit)
+            if delay > 0:
+                self._until = max(self._until, time.monotonic() + delay)
+            self._cond.notify_all()
+
+    def passed(self) -> None:
+        with self._cond:
+            if self.limit < self.ceiling:
+                self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
+                self._cond.notify_all()
+
+
+@dataclass
+class _Chunk:
+    """The requests of one batch job's input file."""
+
+    lines: list[bytes] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    uploads: list[str] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, key: str, line: bytes, uploads: Sequence[str]) -> None:
+        self.lines.append(line)
+        self.keys.append(key)
+        self.uploads.extend(uploads)
+        self.size += len(line)
+
+
+@dataclass
+class BatchResult:
+    """What an ended batch job returned: vectors and errors by request key.
+
+    ``ended`` is empty for a job that succeeded, else why it ended without results.
+    """
+
+    vectors: dict[str, np.ndarray]
+    errors: dict[str, str]
+    ended: str
 
 
 def _canonical_mime(mime: str) -> str:
@@ -244,6 +331,11 @@ def _choose_uploads(sizes: Sequence[int], limit: int) -> set[int]:
     return chosen
 
 
+def _linked(piece: Piece) -> bool:
+    """A note's media are images it links: optional, unlike an image file's own pixels."""
+    return piece.kind == "note" and bool(piece.text.strip())
+
+
 def _part_size(part: MediaPart) -> int:
     if part.data is not None:
         return len(part.data)
@@ -253,7 +345,7 @@ def _part_size(part: MediaPart) -> int:
         return 0  # the read that follows reports it
 
 
-def _as_png_or_jpeg(data: bytes, mime: str) -> tuple[bytes, str]:
+def _as_png_or_jpeg(data: bytes, mime: str, path: Any = None) -> tuple[bytes, str]:
     """Re-encode an image the model does not read (WebP, GIF, BMP, TIFF…) as PNG or JPEG."""
     from PIL import Image
 
@@ -268,7 +360,11 @@ def _as_png_or_jpeg(data: bytes, mime: str) -> tuple[bytes, str]:
             im.convert("RGB").save(out, "JPEG", quality=90)
             return out.getvalue(), "image/jpeg"
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise EmbedError(f"cannot read the {mime} image: {exc}") from None
+        # PIL names the in-memory buffer (<_io.BytesIO object at 0x…>); name the file.
+        reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc)).strip()
+        where = f" {path}" if path is not None else ""
+        reason = reason or "not an image"
+        raise EmbedError(f"cannot read the {mime} image{where}: {reason}") from None
 
 
 def _retry_hint(exc: Any) -> float:
@@ -324,6 +420,7 @@ class GeminiEmbedder:
             become ACTIVE.
         score_floor: overrides :attr:`score_floor`.
         sleep: waits between retries and polls (tests pass a recorder).
+        batch_file_limit: bytes of one batch job's input file; more makes more jobs.
     """
 
     provider = "gemini"
@@ -352,6 +449,7 @@ class GeminiEmbedder:
         file_timeout_s: float = 600.0,
         score_floor: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        batch_file_limit: int = BATCH_FILE_LIMIT,
     ) -> None:
         if not MIN_DIMS <= dims <= MAX_DIMS:
             raise ValueError(f"dims must be within {MIN_DIMS}..{MAX_DIMS}, not {dims}")
@@ -381,7 +479,10 @@ class GeminiEmbedder:
         self._transport: tuple[type[BaseException], ...] = ()
         self._sdk: genai.Client | None = None
         self._lock = threading.Lock()
-        self._jobs: dict[str, int] = {}  # batch job name -> pieces submitted
+        self._batch_file_limit = batch_file_limit
+        self._offline: EmbedError | None = None
+        # Calls in flight adapt to the quota: halved on a 429, crept back up on success.
+        self.gate = _Gate(concurrency, sleep)
         self.usage_tokens = 0  # prompt tokens the service reported, summed
         self.calls = 0  # pieces embedded
         self.requests = 0  # embedding calls made (retries included)
@@ -453,46 +554,75 @@ class GeminiEmbedder:
             raise result
         return result
 
-    def submit_batch(self, pieces: Sequence[Piece], display_name: str = "loci-index") -> str:
-        """Start a Batch API job (half price, slower) for ``pieces``; returns the job name.
+    def submit_batch(
+        self, items: Sequence[tuple[str, Piece]], display_name: str = "loci-index"
+    ) -> list[dict[str, Any]]:
+        """Start Batch API jobs (half price, slower) for keyed pieces; one record per job.
 
-        Uploaded media stay in the Files API until it expires them (48 h), since the job
-        reads them later.
+        Each request goes in an uploaded JSON Lines input file as ``{"key", "request"}``
+        and its result comes back under the same key, so results are matched to pieces
+        by key, never by position, and a later process can collect them. Requests are
+        split over several jobs so that no input file exceeds ``batch_file_limit``.
+        A piece that breaks the per-request limits is left out: the ingesting run
+        embeds it online and records its error.
+
+        Returns:
+            ``[{"name": job, "cleanup": [uploaded file names], "keys": [its keys]}]``.
 
         Raises:
-            PieceError: a piece breaks the per-request limits (``index`` names it).
-            EmbedError: the job could not be created.
+            EmbedError: no job could be created (files uploaded for it are deleted).
         """
         from google.genai import types
 
-        if not pieces:
+        if not items:
             raise ValueError("no pieces to submit")
         client = self._client()
-        contents = []
-        size = 0
-        for index, piece in enumerate(pieces):
+        chunks: list[_Chunk] = [_Chunk()]
+        try:
+            for key, piece in items:
+                try:
+                    parts, files = self._parts(
+                        client, self._document_text(piece), piece.media, _linked(piece)
+                    )
+                except EmbedError as exc:
+                    if exc.fatal or exc.transient:
+                        raise
+                    continue
+                content = types.Content(parts=parts, role="user")
+                request = {
+                    "model": f"models/{self.model_id}",
+                    "content": content.model_dump(mode="json", exclude_none=True),
+                    "output_dimensionality": self.dims,
+                }
+                line = json.dumps({"key": key, "request": request}).encode() + b"\n"
+                if chunks[-1].lines and chunks[-1].size + len(line) > self._batch_file_limit:
+                    chunks.append(_Chunk())
+                chunks[-1].add(key, line, files)
+        except BaseException:
+            self._delete_files(client, [n for c in chunks for n in c.uploads])
+            raise
+        jobs: list[dict[str, Any]] = []
+        chunks = [c for c in chunks if c.lines]
+        for number, chunk in enumerate(chunks, start=1):
+            name = f"{display_name}-{number}" if len(chunks) > 1 else display_name
             try:
-                parts, _ = self._parts(client, self._document_text(piece), piece.media)
-            except EmbedError as exc:
-                raise PieceError.at(index, exc) from None
-            size += sum(
-                len(p.text or "") + len(p.inline_data.data or b"") * 4 // 3
-                if p.inline_data
-                else len(p.text or "")
-                for p in parts
-            )
-            contents.append(types.Content(parts=parts))
-        if size > BATCH_JOB_LIMIT:
-            raise EmbedError(
-                f"{len(pieces)} pieces make a {size / 1e6:.0f} MB batch job; "
-                f"the service takes {BATCH_JOB_LIMIT / 1e6:.0f} MB: submit fewer"
-            )
-        src = types.EmbeddingsBatchJobSource(
-            inlined_requests=types.EmbedContentBatch(
-                contents=contents,
-                config=types.EmbedContentConfig(output_dimensionality=self.dims),
-            )
-        )
+                jobs.append(self._create_job(client, chunk, name))
+            except EmbedError:
+                self._delete_files(client, [n for c in chunks[number - 1 :] for n in c.uploads])
+                if not jobs:
+                    raise
+                # The jobs already created stand; the rest of the pieces are not in any
+                # job and the ingesting run embeds them online.
+                log.warning("batch: only %d of %d jobs could be created", len(jobs), len(chunks))
+                break
+        return jobs
+
+    def _create_job(self, client: genai.Client, chunk: _Chunk, display_name: str) -> dict[str, Any]:
+        from google.genai import types
+
+        input_name, _ = self._upload(client, b"".join(chunk.lines), "jsonl", display_name)
+        cleanup = [*chunk.uploads, input_name]
+        src = types.EmbeddingsBatchJobSource(file_name=input_name)
 
         def create() -> types.BatchJob:
             with warnings.catch_warnings():
@@ -504,55 +634,91 @@ class GeminiEmbedder:
                     model=self.model_id, src=src, config={"display_name": display_name}
                 )
 
-        job = self._call(create)
+        try:
+            job = self._call(create, "batch")
+        except EmbedError:
+            self._delete_files(client, [input_name])
+            raise
         if not job.name:
+            self._delete_files(client, [input_name])
             raise EmbedError("the Batch API returned a job without a name")
-        with self._lock:
-            self._jobs[job.name] = len(pieces)
-        return job.name
+        return {"name": job.name, "cleanup": cleanup, "keys": chunk.keys}
 
-    def poll_batch(self, job_name: str) -> np.ndarray | None:
-        """None while the job runs; float32[n, dims] unit rows once it has succeeded.
+    def poll_batch(self, job_name: str) -> BatchResult | None:
+        """None while the job runs; once it has ended, what it returned, by key.
+
+        A job that failed, was cancelled or expired ends with no vectors. An item
+        without a usable vector (an error, a wrong size, missing) is simply absent from
+        ``vectors``; ``errors`` says why when the service did.
 
         Raises:
-            EmbedError: the job failed, was cancelled or expired, or a piece failed.
+            EmbedError: the job could not be read (transient while the network is down).
         """
         from google.genai import types
 
         client = self._client()
-        job = self._call(lambda: client.batches.get(name=job_name))
-        done = {
+        try:
+            job = self._call(lambda: client.batches.get(name=job_name), "batch")
+        except _Gone as exc:
+            # Expired or deleted: it ended, with nothing to collect.
+            return BatchResult({}, {}, f"batch job {job_name}: {exc}")
+        ended = {
             types.JobState.JOB_STATE_FAILED,
             types.JobState.JOB_STATE_CANCELLED,
             types.JobState.JOB_STATE_EXPIRED,
         }
-        if job.state in done:
-            raise EmbedError(f"batch job {job_name} ended: {job.state.value if job.state else ''}")
+        if job.state in ended:
+            state = job.state.value if job.state else ""
+            detail = f" ({job.error.message})" if job.error and job.error.message else ""
+            return BatchResult({}, {}, f"batch job {job_name} ended: {state}{detail}")
         if job.state != types.JobState.JOB_STATE_SUCCEEDED:
             return None
-        responses = (job.dest.inlined_embed_content_responses or []) if job.dest else []
-        expected = self._jobs.get(job_name, len(responses))
-        if len(responses) != expected:
-            raise EmbedError(
-                f"batch job {job_name} returned {len(responses)} embeddings for {expected} pieces",
-                transient=True,
-            )
-        rows = []
-        for index, item in enumerate(responses):
-            values = (
-                item.response.embedding.values
-                if item.response and item.response.embedding
-                else None
-            )
-            if item.error is not None or not values:
-                message = item.error.message if item.error else "no embedding"
-                raise PieceError(f"batch job {job_name}: {message}", index=index)
-            rows.append(values)
-        vectors = self._rows(rows)
+        records: list[Any] = []
+        if job.dest and job.dest.file_name:
+            out = job.dest.file_name
+            raw = self._call(lambda: client.files.download(file=out), "file")
+            for line in raw.splitlines():
+                if line.strip():
+                    try:
+                        records.append(json.loads(line))
+                    except ValueError:
+                        log.warning("batch job %s: an unreadable result line", job_name)
+        elif job.dest and job.dest.inlined_embed_content_responses:
+            # Inlined results carry the key only in their metadata, if at all; without
+            # one a result cannot be matched to its piece and is not used.
+            for item in job.dest.inlined_embed_content_responses:
+                record = item.model_dump(mode="json", exclude_none=True)
+                record["key"] = (item.metadata or {}).get("key")
+                records.append(record)
+        vectors: dict[str, np.ndarray] = {}
+        errors: dict[str, str] = {}
+        for record in records:
+            key = record.get("key") if isinstance(record, dict) else None
+            if not isinstance(key, str) or not key:
+                continue
+            response = record.get("response") or {}
+            values = (response.get("embedding") or {}).get("values") or []
+            error = record.get("error") or response.get("error")
+            if error:
+                errors[key] = str(error.get("message") if isinstance(error, dict) else error)
+            elif len(values) != self.dims:
+                errors[key] = f"the service returned {len(values)} dims, not {self.dims}"
+            else:
+                vectors[key] = self._rows([values])[0]
         with self._lock:
-            self._jobs.pop(job_name, None)
-            self.calls += len(rows)
-        return vectors
+            self.calls += len(vectors)
+        return BatchResult(vectors, errors, "")
+
+    def delete_files(self, names: Sequence[str]) -> None:
+        """Delete uploaded files (a collected batch job's inputs); failures are ignored."""
+        if names:
+            self._delete_files(self._client(), names)
+
+    def price_of(self, piece: Piece) -> float:
+        """Estimated dollars to embed ``piece`` online (core.cost's list prices)."""
+        from core.cost import piece_cost
+
+        return piece_cost(piece)
 
     def close(self) -> None:
         """Close the SDK's HTTP connections."""
@@ -581,8 +747,15 @@ class GeminiEmbedder:
                 self._transport = _transport_errors()
             return self._sdk
 
-    def _call(self, request: Callable[[], T]) -> T:
+    def _call(
+        self, request: Callable[[], T], endpoint: Endpoint = "embed", bulk: bool = False
+    ) -> T:
         """Run one API request, retrying rate limits, 5xx and network faults with backoff.
+
+        ``endpoint`` says what was asked, so that a 404 or 403 is explained for what it
+        means there: on an embed call a 404 is a wrong model name, on ``batches.get`` or
+        ``files.get`` it is a job or file that is gone. ``bulk``: part of an index run,
+        which remembers a dead network (a query always tries).
 
         Raises:
             EmbedError: ``fatal`` for a rejected key or unknown model, ``transient`` when
@@ -590,14 +763,27 @@ class GeminiEmbedder:
         """
         from google.genai import errors
 
+        if bulk and self._offline is not None:
+            raise self._offline  # the network was found dead earlier in this run
         problem = ""
-        for attempt in range(1, self._attempts + 1):
+        network = False
+        attempt = 0
+        throttles = 0
+        while attempt < self._attempts:
+            attempt += 1
             hint = 0.0
             try:
-                return request()
+                result = request()
+                if endpoint == "embed":
+                    self.gate.passed()
+                return result
             except errors.APIError as exc:
-                if _key_rejected(exc):
+                if _key_rejected(exc) and (exc.code != 403 or endpoint == "embed"):
                     raise EmbedError(KEY_REJECTED, fatal=True) from None
+                if exc.code in (403, 404) and endpoint != "embed":
+                    what = "batch job" if endpoint == "batch" else "uploaded file"
+                    gone = "no longer exists" if exc.code == 404 else "is not accessible"
+                    raise _Gone(f"Gemini API: the {what} {gone} ({exc.message})") from None
                 if exc.code == 404:
                     # On embed calls this means the model name is wrong: no call can succeed.
                     raise EmbedError(
@@ -609,13 +795,41 @@ class GeminiEmbedder:
                     raise _Rejected(f"Gemini refused the request: {exc.message}") from None
                 problem = f"Gemini API {exc.code} {exc.status or ''}".strip()
                 hint = _retry_hint(exc)
+                network = False
+                if exc.code == 429 and endpoint == "embed":
+                    # Over the quota: fewer calls in flight, every caller waits out the
+                    # delay. A delay the service names is pacing, not failure: it does
+                    # not use up an attempt (up to MAX_THROTTLES a call).
+                    self.gate.throttled(min(hint, self._max_backoff_s))
+                    if hint > 0 and throttles < MAX_THROTTLES:
+                        throttles += 1
+                        attempt -= 1
+                        continue  # the gate holds this call, and the others, for the delay
             except self._transport as exc:
                 problem = f"cannot reach the Gemini API ({type(exc).__name__})"
+                network = True
             if attempt < self._attempts:
                 delay = self._backoff(attempt, hint)
                 log.info("%s; retry %d/%d in %.1fs", problem, attempt, self._attempts - 1, delay)
                 self._sleep(delay)
-        raise EmbedError(f"{problem}; gave up after {self._attempts} attempts", transient=True)
+                if bulk and self._offline is not None:
+                    raise self._offline
+        error = EmbedError(f"{problem}; gave up after {self._attempts} attempts", transient=True)
+        if network and bulk:
+            # Remember it for the run: the next rounds stop at once, their files pending,
+            # instead of each retrying a dead network from scratch.
+            self._offline = EmbedError(
+                f"{problem}; stopped after {self._attempts} attempts, the rest is left "
+                "pending for the next run",
+                transient=True,
+                offline=True,
+            )
+            raise self._offline
+        raise error
+
+    def reset_offline(self) -> None:
+        """Forget a dead network (a new run, or the user asked to retry)."""
+        self._offline = None
 
     def _backoff(self, attempt: int, hint: float) -> float:
         delay = min(self._max_backoff_s, self._backoff_s * 2 ** (attempt - 1))
@@ -663,7 +877,9 @@ class GeminiEmbedder:
             for slot, index in enumerate(group):
                 piece = pieces[index]
                 try:
-                    parts, files = self._parts(client, self._document_text(piece), piece.media)
+                    parts, files = self._parts(
+                        client, self._document_text(piece), piece.media, _linked(piece)
+                    )
                 except EmbedError as exc:
                     if exc.fatal or exc.transient:
                         abort.error = abort.error or exc
@@ -673,7 +889,7 @@ class GeminiEmbedder:
                 ready.append((slot, parts))
                 results.append(np.zeros(0))  # filled in below
             if ready:
-                sent = self._send(client, [parts for _, parts in ready], abort)
+                sent = self._send(client, [parts for _, parts in ready], abort, bulk=True)
                 for (slot, _), result in zip(ready, sent, strict=True):
                     results[slot] = result
         finally:
@@ -681,7 +897,11 @@ class GeminiEmbedder:
         return results
 
     def _send(
-        self, client: genai.Client, contents: list[list[types.Part]], abort: _Abort
+        self,
+        client: genai.Client,
+        contents: list[list[types.Part]],
+        abort: _Abort,
+        bulk: bool = False,
     ) -> list[np.ndarray | EmbedError]:
         """Embed Contents in one call; on a refusal, one by one so only the bad one fails."""
         from google.genai import types
@@ -694,15 +914,22 @@ class GeminiEmbedder:
         def request() -> types.EmbedContentResponse:
             with self._lock:
                 self.requests += 1
-            return client.models.embed_content(model=self.model_id, contents=batch, config=config)
+            with self.gate:
+                return client.models.embed_content(
+                    model=self.model_id, contents=batch, config=config
+                )
 
         try:
-            response = self._call(request)
+            response = self._call(request, bulk=bulk)
         except _Rejected as exc:
             if len(contents) == 1:
                 return [EmbedError(str(exc))]
-            log.info("Gemini refused a batch of %d; retrying its pieces one by one", len(batch))
-            return [result for c in contents for result in self._send(client, [c], abort)]
+            # Halve it: a bad piece is found in log2(n) more calls, not n.
+            half = len(contents) // 2
+            log.info("Gemini refused a batch of %d; retrying it in halves", len(batch))
+            return self._send(client, contents[:half], abort, bulk) + self._send(
+                client, contents[half:], abort, bulk
+            )
         except EmbedError as exc:
             abort.error = abort.error or exc
             return [exc] * len(contents)
@@ -730,16 +957,30 @@ class GeminiEmbedder:
     # --- media --------------------------------------------------------------------------
 
     def _parts(
-        self, client: genai.Client, text: str | None, media: Sequence[MediaPart]
+        self,
+        client: genai.Client,
+        text: str | None,
+        media: Sequence[MediaPart],
+        optional_media: bool = False,
     ) -> tuple[list[types.Part], list[str]]:
         """The parts of one Content, and the names of files uploaded for it.
+
+        ``optional_media``: the media are a note's linked images; one that cannot be
+        read is dropped (and named in the log) and the note's text still embedded.
 
         Raises:
             EmbedError: the media break the model's per-request limits or cannot be read.
         """
         from google.genai import types
 
-        loaded = [self._load(m) for m in media]
+        loaded = []
+        for m in media:
+            try:
+                loaded.append(self._load(m))
+            except EmbedError as exc:
+                if not optional_media:
+                    raise
+                log.warning("linked image dropped, the note's text is kept: %s", exc)
         images = sum(1 for _, mime in loaded if mime in IMAGE_TYPES)
         if images > MAX_IMAGES:
             raise EmbedError(f"{images} images in one piece; the model takes at most {MAX_IMAGES}")
@@ -771,18 +1012,20 @@ class GeminiEmbedder:
         except OSError as exc:
             raise EmbedError(f"cannot read {part.path}: {exc.strerror or exc}") from None
         if mime.startswith("image/") and mime not in IMAGE_TYPES:
-            return _as_png_or_jpeg(data, mime)
+            return _as_png_or_jpeg(data, mime, part.path)
         if mime not in MEDIA_TYPES:
             raise EmbedError(
                 f"the model does not read {mime} (it takes PNG, JPEG, PDF, MP3, WAV, MP4, MOV)"
             )
         return data, mime
 
-    def _upload(self, client: genai.Client, data: bytes, mime: str) -> tuple[str, str]:
-        """Upload one medium through the Files API and wait until it is ACTIVE."""
+    def _upload(
+        self, client: genai.Client, data: bytes, mime: str, display_name: str = "loci"
+    ) -> tuple[str, str]:
+        """Upload one medium (or a batch input file) through the Files API; wait till ACTIVE."""
         from google.genai import types
 
-        config = types.UploadFileConfig(mime_type=mime, display_name="loci")
+        config = types.UploadFileConfig(mime_type=mime, display_name=display_name)
         file = self._call(lambda: client.files.upload(file=io.BytesIO(data), config=config))
         name = file.name or ""
         polls = max(1, math.ceil(self._file_timeout_s / max(self._file_poll_s, 1e-3)))
@@ -793,7 +1036,7 @@ class GeminiEmbedder:
                 error = file.error.message if file.error else "processing failed"
                 raise EmbedError(f"Gemini could not process the {mime} file: {error}")
             self._sleep(self._file_poll_s)
-            file = self._call(lambda: client.files.get(name=name))
+            file = self._call(lambda: client.files.get(name=name), "file")
         raise EmbedError(
             f"the uploaded {mime} file was not ready after {self._file_timeout_s:.0f}s",
             transient=True,

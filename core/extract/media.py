@@ -261,8 +261,21 @@ def encode_mp4(
             for packet in vs.encode(None):
                 out.mux(packet)
         if aus is not None:
-            _mux_mono(out, aus, samples)
+            _mux_mono(out, aus, samples[: _aac_fit(samples.size, duration)])
     return out_buf.getvalue()
+
+
+AAC_FRAME = 1024  # samples per AAC frame; the encoder also adds one frame of priming
+
+
+def _aac_fit(count: int, duration: float) -> int:
+    """How many samples AAC may carry so that the track, padded, lasts ≤ ``duration``.
+
+    The encoder rounds up to whole frames and adds a frame of priming, so 120 s of
+    samples came out at 120.064 s: over the model's 120 s limit for one video.
+    """
+    frames = int(duration * SAMPLE_RATE) // AAC_FRAME - 1
+    return max(0, min(count, frames * AAC_FRAME))
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = 85) -> bytes:

@@ -292,8 +292,8 @@ class Syncer:
             self._emit(self.on_indexed, Synced(reason, report, failures))
         for f in failures:
             self._emit(self.on_failed, f)
-        if report.fatal:
-            self._emit(self.on_error, report.fatal)
+        if report.fatal or report.budget_stop:
+            self._emit(self.on_error, report.fatal or report.budget_stop)
 
     def _failures(self, report: IndexReport) -> list[Failure]:
         from lancedb.expr import col

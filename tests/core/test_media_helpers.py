@@ -208,3 +208,18 @@ def run_measured(setup: str, body: str, *args: str) -> tuple[str, int]:
     )
     result, grown = out.stdout.strip().rsplit(" ", 1)
     return result, int(grown)
+
+
+def test_a_full_video_segment_stays_within_the_model_s_120_seconds() -> None:
+    """AAC rounds up to whole frames and adds priming: 120 s of sound came out 120.064 s."""
+    import io
+
+    import av
+
+    from core.extract.media import SAMPLE_RATE, encode_mp4
+
+    keyframes = [(float(s), np.zeros((32, 32, 3), np.uint8)) for s in range(0, 120, 10)]
+    sound = np.zeros(120 * SAMPLE_RATE, np.float32)
+    with av.open(io.BytesIO(encode_mp4(keyframes, sound, 120.0))) as clip:
+        assert clip.duration is not None and clip.duration / 1e6 <= 120.0
+        assert all(float(s.duration * s.time_base) <= 120.0 for s in clip.streams)

@@ -40,11 +40,21 @@ def test_index_and_search_through_gemini(gemini_server, folder: Path) -> None:
     assert found[0]["path"].endswith("cats.md")
     query = gemini_server.embed_bodies()[-1]["requests"][0]["content"]["parts"][0]["text"]
     assert query == "task: search result | query: tabby cat sofa"
-    loci("search", "--file", str(folder / "photos" / "beach.png"), "at night")
+    # A photo not in the index goes with the words as one Content.
+    new_photo = make_image(folder.parent / "elsewhere" / "night.png")
+    loci("search", "--file", str(new_photo), "at night")
     (request,) = gemini_server.embed_bodies()[-1]["requests"]  # one query, one Content
     parts = request["content"]["parts"]
     assert parts[0]["text"] == "task: search result | query: at night"
     assert parts[1]["inline_data"]["mime_type"] == "image/png" and len(parts) == 2
+    # An indexed photo is asked by its stored vector: only the words are sent, and the
+    # photo itself is not among the hits.
+    out = loci("search", "--file", str(folder / "photos" / "beach.png"), "at night", "--json")
+    (request,) = gemini_server.embed_bodies()[-1]["requests"]
+    assert [p.get("text") for p in request["content"]["parts"]] == [
+        "task: search result | query: at night"
+    ]
+    assert "beach.png" not in out.stdout
     status = json.loads(loci("status", "--json").stdout)
     assert status["provider"] == "gemini" and status["dims"] == 768
     assert status["usage_tokens"] > 0
@@ -116,3 +126,40 @@ def test_batch_mode_submits_then_collects(gemini_server, folder: Path) -> None:
     assert "is done" in second and indexed(second)[0] == 4
     assert gemini_server.embed_bodies() == []
     assert hits("tabby cat sofa")[0]["path"].endswith("cats.md")
+
+
+def test_a_provider_error_is_one_line_never_a_traceback(folder: Path) -> None:
+    bad = loci("index", str(folder), "--batch", check=False)  # the local model has no batch
+    assert bad.returncode == 1
+    assert "no batch mode" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1
+
+
+def test_batch_mode_with_failed_and_missing_items_keeps_the_good_vectors(
+    gemini_server, folder: Path
+) -> None:
+    gemini_server.semantic = True
+    gemini_server.batch_shuffle = True
+    gemini_server.batch_fail = {0}
+    loci("index", str(folder), "--provider", "gemini", "--batch")
+    env = dict(os.environ, LOCI_BATCH_POLL_S="0.05")
+    out = loci("index", "--batch", "--wait", env=env)
+    assert "Traceback" not in out.stderr
+    assert "1 pieces came back without a vector" in out.stdout
+    assert indexed(out.stdout)[0] == 3 and "pending 1" in out.stdout
+    assert "the batch job failed this piece" in loci("errors").stdout
+    assert loci("index").stdout.count("Indexed 1 files") == 1  # online, the one left
+
+
+def test_estimate_sends_nothing_and_status_shows_the_spending(gemini_server, folder: Path) -> None:
+    out = loci("index", str(folder), "--estimate").stdout  # under the local model
+    assert "a new Gemini index (nothing is sent)" in out
+    assert "note" in out and "image" in out and "total" in out and "batch $" in out
+    assert "local-only" not in out
+    assert gemini_server.requests == []
+    assert not (Path(os.environ["LOCI_CONFIG_DIR"]) / "settings.toml").exists()  # nothing saved
+    loci("index", str(folder), "--provider", "gemini", "--budget", "5")
+    status = loci("status").stdout
+    assert "Spent:" in status and "of a $5.00 budget" in status
+    assert json.loads(loci("status", "--json").stdout)["spent_usd"] > 0
+    assert "Estimate for the Gemini index" in loci("index", "--estimate").stdout

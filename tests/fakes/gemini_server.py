@@ -7,7 +7,10 @@ building and response parsing, not a mock of them. Routes (see GEMINI_API.md):
   hash of the request's Content, of the requested ``outputDimensionality``, deliberately
   not unit length; at most 100 requests (the real 400 otherwise).
 - ``POST /{v}/models/{model}:asyncBatchEmbedContent`` and ``GET /{v}/batches/{id}``:
-  the first poll says running, the next says succeeded with inlined responses.
+  inlined requests or a JSONL input file of ``{"key", "request"}`` lines; the first poll
+  says running, the next says succeeded, with results keyed per request (inlined, or a
+  JSONL responses file under ``GET /download/{v}/files/{id}:download``), optionally out
+  of order, with missing and failed items.
 - ``POST /upload/{v}/files`` (resumable start, then upload+finalize to the returned URL)
   and ``GET /{v}/files/{id}`` (``PROCESSING`` for the first polls, then ``ACTIVE``);
   ``DELETE /{v}/files/{id}``.
@@ -126,10 +129,17 @@ class FakeGemini:
     Attributes:
         api_keys: keys accepted; any other gets the real 400 API_KEY_INVALID answer.
         latency_s: added to every embed call (``batchEmbedContents``).
+        quota_tokens_per_min: tokens a window (``quota_window_s``, 60 s) accepts; a call
+            over it gets 429 with ``retryDelay``; every answer carries quota headers.
         reject_text: an embed call with a Content whose text contains this gets a 400,
             the way the real service rejects a whole batch for one bad request.
         file_processing_polls: ``GET files/{id}`` answers PROCESSING this many times.
         fail_batches: batch jobs end in BATCH_STATE_FAILED.
+        batch_running_polls: ``GET batches/{id}`` answers RUNNING this many times.
+        batch_shuffle: batch results come back in another order than the requests.
+        batch_drop, batch_fail: request positions whose result is left out, or is an
+            error, in every batch job.
+        inline_batch_limit: bytes of an inlined batch-create request (the real ~20 MB).
         generate_text: the canned answer of ``generateContent``.
     """
 
@@ -139,6 +149,17 @@ class FakeGemini:
         self.reject_text: str | None = None
         self.file_processing_polls = 1
         self.fail_batches = False
+        self.batch_running_polls = 1
+        self.batch_shuffle = False
+        self.batch_drop: set[int] = set()
+        self.batch_fail: set[int] = set()
+        self.inline_batch_limit = 20 * 1024 * 1024
+        # A quota of tokens a minute (0: none), as the real per-minute quota: over it, the
+        # real 429 RESOURCE_EXHAUSTED with a RetryInfo delay until enough has expired.
+        self.quota_tokens_per_min = 0
+        self.quota_window_s = 60.0
+        self._spent: deque[tuple[float, int]] = deque()  # (time, tokens) in the window
+        self.quota_refusals = 0
         self.semantic = False  # bag-of-words vectors, for end-to-end search
         self.generate_text = "A canned answer from the fake Gemini server."
         self.requests: list[Recorded] = []
@@ -203,6 +224,39 @@ class FakeGemini:
     def embed_contents(self) -> list[dict[str, Any]]:
         """Every Content sent to ``batchEmbedContents``, in arrival order."""
         return [req["content"] for body in self.embed_bodies() for req in body["requests"]]
+
+    def _charge(self, tokens: int) -> float:
+        """Count a call against the quota: 0 when it fits, else seconds until it would."""
+        if not self.quota_tokens_per_min:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            while self._spent and self._spent[0][0] <= now - self.quota_window_s:
+                self._spent.popleft()
+            used = sum(n for _, n in self._spent)
+            if used + tokens <= self.quota_tokens_per_min:
+                self._spent.append((now, tokens))
+                return 0.0
+            self.quota_refusals += 1
+            # Wait until enough of the window has expired for this call to fit.
+            need = used + tokens - self.quota_tokens_per_min
+            freed = 0
+            for at, n in self._spent:
+                freed += n
+                if freed >= need:
+                    return max(0.001, at + self.quota_window_s - now)
+            return self.quota_window_s
+
+    def quota_headers(self) -> dict[str, str]:
+        if not self.quota_tokens_per_min:
+            return {}
+        with self._lock:
+            now = time.monotonic()
+            used = sum(n for at, n in self._spent if at > now - self.quota_window_s)
+        return {
+            "x-ratelimit-limit-tokens": str(self.quota_tokens_per_min),
+            "x-ratelimit-remaining-tokens": str(max(0, self.quota_tokens_per_min - used)),
+        }
 
     def _next_id(self, prefix: str) -> str:
         with self._lock:
@@ -332,6 +386,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if m := re.fullmatch(r"/v1\w*/batches/([^/]+)", path):
             return self._batch_get(m.group(1))
+        if m := re.fullmatch(r"(?:/download)?/v1\w*/files/([^/:]+):download", path):
+            return self._download(m.group(1))
         if m := re.fullmatch(r"/v1\w*/files/([^/]+)", path):
             return self._file_get(m.group(1))
         return self._error(404, f"no route for GET {path}")
@@ -362,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
         remaining = self.server_state.latency_s - (time.monotonic() - self._started)
         if remaining > 0:
             time.sleep(remaining)
-        self._send_bytes(status, data)
+        self._send_bytes(status, data, self.server_state.quota_headers())
 
     def _embed_answer(self, model: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         state = self.server_state
@@ -382,6 +438,11 @@ class _Handler(BaseHTTPRequestHandler):
                 state.reject_text in t for t in content_texts(req["content"])
             ):
                 return 400, error_body(400, "Request contains an invalid argument.")
+        tokens = sum(_tokens(r["content"]) for r in requests)
+        wait = state._charge(tokens)
+        if wait > 0:
+            message = "Resource has been exhausted (e.g. check quota)."
+            return 429, error_body(429, message, retry_delay=f"{wait:.3f}s")
         embeddings = [
             {
                 "values": content_vector(
@@ -392,27 +453,77 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if fault is not None and fault.drop:
             embeddings = embeddings[: -fault.drop]
-        tokens = sum(_tokens(r["content"]) for r in requests)
         usage = {"promptTokenCount": tokens, "totalTokenCount": tokens}
         return 200, {"embeddings": embeddings, "usageMetadata": usage}
 
     def _batch_create(self, model: str, body: dict[str, Any]) -> None:
+        """Inlined requests (``metadata.key`` optional) or a JSONL input file of
+        ``{"key", "request"}`` lines, as the Batch API takes them."""
         state = self.server_state
         batch = body.get("batch", {})
-        items = batch.get("inputConfig", {}).get("requests", {}).get("requests", [])
+        config = batch.get("inputConfig", {})
+        items: list[tuple[str | None, dict[str, Any]]] = []
+        # The SDK spells it file_name here; the service reads either spelling.
+        file_name = config.get("fileName") or config.get("file_name")
+        from_file = file_name is not None
+        if from_file:
+            file_id = str(file_name).removeprefix("files/")
+            with state._lock:
+                record = state.files.get(file_id)
+            if record is None or record.get("deleted"):
+                return self._error(400, f"* batch.input_config.file_name: {file_id} not found")
+            for line in record["data"].splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    items.append((row.get("key"), row["request"]))
+        else:
+            for item in config.get("requests", {}).get("requests", []):
+                items.append(((item.get("metadata") or {}).get("key"), item["request"]))
         if not items:
             return self._error(400, "* batch.input_config: requests must not be empty")
+        size = len(json.dumps(body)) if not from_file else 0
+        if size > state.inline_batch_limit:
+            return self._error(400, "Request payload size exceeds the limit: 20971520 bytes.")
         name = f"batches/{state._next_id('job')}"
         job = {
             "name": name,
             "model": f"models/{model}",
             "displayName": batch.get("displayName", ""),
-            "requests": [item["request"] for item in items],
+            "items": items,
+            "from_file": from_file,
             "polls": 0,
+            "output": None,
         }
         with state._lock:
             state.batches[name] = job
         self._reply(200, {"name": name, "metadata": self._batch_metadata(job, "PENDING")})
+
+    def _batch_results(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """One result per request, keyed; the fake's faults reorder, drop and fail some."""
+        state = self.server_state
+        results = []
+        for index, (key, request) in enumerate(job["items"]):
+            result: dict[str, Any] = {}
+            if key is not None:
+                result["key" if job["from_file"] else "metadata"] = (
+                    key if job["from_file"] else {"key": key}
+                )
+            if index in state.batch_fail:
+                result["error"] = {"code": 400, "message": f"injected failure of item {index}"}
+            else:
+                values = content_vector(
+                    request["content"],
+                    request.get("outputDimensionality", request.get("output_dimensionality"))
+                    or DEFAULT_DIMS,
+                    state.semantic,
+                )
+                result["response"] = {"embedding": {"values": values}}
+            if index not in state.batch_drop:
+                results.append(result)
+        if state.batch_shuffle:
+            order = np.random.default_rng(len(results)).permutation(len(results))
+            results = [results[i] for i in order]
+        return results
 
     def _batch_metadata(self, job: dict[str, Any], state_name: str) -> dict[str, Any]:
         meta: dict[str, Any] = {
@@ -423,24 +534,27 @@ class _Handler(BaseHTTPRequestHandler):
             "state": f"BATCH_STATE_{state_name}",
         }
         if state_name == "SUCCEEDED":
-            meta["output"] = {
-                "inlinedResponses": {
-                    "inlinedResponses": [
-                        {
-                            "response": {
-                                "embedding": {
-                                    "values": content_vector(
-                                        r["content"],
-                                        r.get("outputDimensionality", DEFAULT_DIMS),
-                                        self.server_state.semantic,
-                                    )
-                                }
-                            }
+            state = self.server_state
+            results = self._batch_results(job)
+            if job["from_file"]:
+                if job["output"] is None:
+                    file_id = state._next_id("batch-out")
+                    data = b"".join(json.dumps(r).encode() + b"\n" for r in results)
+                    with state._lock:
+                        state.files[file_id] = {
+                            "name": f"files/{file_id}",
+                            "mimeType": "application/jsonl",
+                            "sizeBytes": str(len(data)),
+                            "state": "ACTIVE",
+                            "source": "GENERATED",
+                            "downloadUri": f"{state.base_url}/download/v1beta/files/"
+                            f"{file_id}:download?alt=media",
+                            "data": data,
                         }
-                        for r in job["requests"]
-                    ]
-                }
-            }
+                    job["output"] = f"files/{file_id}"
+                meta["output"] = {"responsesFile": job["output"]}
+            else:
+                meta["output"] = {"inlinedEmbedContentResponses": {"inlinedResponses": results}}
         return meta
 
     def _batch_get(self, job_id: str) -> None:
@@ -451,7 +565,7 @@ class _Handler(BaseHTTPRequestHandler):
                 job["polls"] += 1
         if job is None:
             return self._error(404, f"batch batches/{job_id} not found")
-        if job["polls"] == 1:
+        if job["polls"] <= state.batch_running_polls:
             phase = "RUNNING"
         else:
             phase = "FAILED" if state.fail_batches else "SUCCEEDED"
@@ -459,6 +573,14 @@ class _Handler(BaseHTTPRequestHandler):
         if phase != "RUNNING":
             reply["done"] = True
         self._reply(200, reply)
+
+    def _download(self, file_id: str) -> None:
+        state = self.server_state
+        with state._lock:
+            record = state.files.get(file_id)
+        if record is None or record.get("deleted") or record.get("source") != "GENERATED":
+            return self._error(404, f"file files/{file_id} cannot be downloaded")
+        self._send_bytes(200, record["data"])
 
     # --- files ------------------------------------------------------------------------
 
@@ -471,8 +593,8 @@ class _Handler(BaseHTTPRequestHandler):
         with state._lock:
             state._uploads[upload_id] = _Upload(
                 mime=self.headers.get("X-Goog-Upload-Header-Content-Type")
-                or file.get("mimeType", "application/octet-stream"),
-                display_name=file.get("displayName", ""),
+                or file.get("mimeType", file.get("mime_type", "application/octet-stream")),
+                display_name=file.get("displayName", file.get("display_name", "")),
             )
         url = (
             f"{state.base_url}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
@@ -602,9 +724,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per embed call")
+    parser.add_argument("--quota-tokens", type=int, default=0, help="tokens a minute (0: none)")
     args = parser.parse_args(argv)
     fake = FakeGemini()
     fake.latency_s = args.latency
+    fake.quota_tokens_per_min = args.quota_tokens
     fake.start(args.port)
     print(fake.base_url, flush=True)
     try:
