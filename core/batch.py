@@ -45,7 +45,7 @@ def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
         if indexer._keyword_only(entry.key):
             continue
         try:
-            pieces.extend(extract(entry.path, indexer.readers))
+            pieces.extend(p for p in extract(entry.path, indexer.readers) if p.embed)
         except ExtractError:
             continue  # the ingesting run records the error
     if not pieces:

@@ -77,8 +77,8 @@ def variants(term: str) -> list[str]:
 class Weights:
     """The tunable part of the rule; chosen on the labelled sets in ``tests/quality``."""
 
-    bonus_max: float = 0.10  # the most keywords can add to a cosine
-    coverage_start: float = 0.5  # below this share of the query's weight, no bonus at all
+    bonus_max: float = 0.20  # the most keywords can add to a cosine
+    coverage_start: float = 0.3  # below this share of the query's weight, no bonus at all
     rare_fraction: float = 0.02  # a term in at most this share of pieces is rare…
     rare_min: int = 3  # …or in at most this many pieces, whichever is more
     keyword_pass: float = 0.75  # coverage a below-floor piece needs to pass on keywords
@@ -109,9 +109,10 @@ class Evidence:
     def rows(self) -> set[int]:
         return set().union(*self.holders.values()) if self.holders else set()
 
-    def strong(self, row: int, w: Weights = WEIGHTS) -> bool:
+    def strong(self, row: int, w: Weights | None = None) -> bool:
         """Keyword evidence enough to show a piece its vector alone would not: several rare
         terms (or the one rare term of a one-word query) and most of the query's weight."""
+        w = w or WEIGHTS
         needed = 1 if len(self.terms) == 1 else 2
         return self.rare_matched(row) >= needed and self.coverage(row) >= w.keyword_pass
 
@@ -121,11 +122,12 @@ def gather(
     lookup: Callable[[str, int], list[int]],
     pieces: int,
     depth: int,
-    w: Weights = WEIGHTS,
+    w: Weights | None = None,
 ) -> Evidence:
     """Look each term up on its own (``lookup(fts_query, limit) -> rows``) to learn its
     document frequency and its holders. A term whose lookup fills ``depth`` is common: its
     true frequency is at least that, and it weighs little anyway."""
+    w = w or WEIGHTS
     idf: dict[str, float] = {}
     rare: set[str] = set()
     holders: dict[str, set[int]] = {}
@@ -141,8 +143,9 @@ def gather(
     return Evidence(list(terms), idf, rare, holders)
 
 
-def bonus(evidence: Evidence, row: int, w: Weights = WEIGHTS) -> float:
+def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
     """What keywords add to this piece's cosine: 0 … ``bonus_max``."""
+    w = w or WEIGHTS
     if not evidence.rare_matched(row):
         return 0.0  # common words alone never move a result
     c = evidence.coverage(row)

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from core import relevance
-from core.embed.base import SEARCH, SIMILARITY, Embedder, Query, normalise
+from core.embed.base import SEARCH, Embedder, Query, normalise
 from core.extract import extract, kind_of
-from core.model import Hit, MediaPart
+from core.model import Hit, MediaPart, Piece
 from core.store import Store
 
 SNIPPET_CHARS = 240
@@ -172,6 +172,14 @@ class Searcher:
             raise ValueError("nothing to search with: give a query, a file, or both")
         return normalise(np.sum(parts, axis=0))
 
+    def memory_vector(self, text: str) -> np.ndarray:
+        """Typed text embedded the way stored memories are (the document side, with no query
+        prefix), so recall compares like with like for every provider."""
+        if not text.strip():
+            raise ValueError("nothing to recall from: type some text")
+        piece = Piece(kind="note", title="", text=text)
+        return normalise(self.embedder.embed_documents([piece])[0])
+
     def file_vector(self, path: Path) -> np.ndarray:
         """A file's meaning as one vector: its stored pieces if indexed, else embedded now."""
         snap = self.vectors.snap  # one consistent state for the whole call
@@ -237,25 +245,26 @@ class Searcher:
             return self._keyword_only(snap, keywords, mask, depth, limit, floor)
         cosine: dict[int, float] = {}
         rows, scores = self.vectors.rank(q, depth, mask, snap)
-        for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
-            if not np.isfinite(score):
+        for row, cos in zip(rows.tolist(), scores.tolist(), strict=True):
+            if not np.isfinite(cos):
                 break
-            cosine[row] = score
+            cosine[row] = cos
         evidence = None
         if mode == COMBINED:
             evidence = self._evidence(snap, keywords, mask)
             for row in evidence.rows():
                 cosine.setdefault(row, float(snap.matrix[row] @ q))
-        score: dict[int, float] = {}
+        relevant: dict[int, float] = {}  # row -> the one score that orders and is shown
         for row, cos in cosine.items():
             if evidence is None:
-                ok, s = cos >= floor, cos
+                ok, value = cos >= floor, cos
             else:
                 ok = cos >= floor or evidence.strong(row)
-                s = cos + relevance.bonus(evidence, row)
+                value = cos + relevance.bonus(evidence, row)
             if ok:
-                score[row] = s
-        return self._hits(snap, self._best_per_file(snap, score, limit), score, keywords)
+                relevant[row] = value
+        best = self._best_per_file(snap, relevant, limit)
+        return self._hits(snap, best, relevant, keywords)
 
     def _evidence(
         self, snap: Snapshot, keywords: str, mask: np.ndarray | None
@@ -326,7 +335,7 @@ class Searcher:
             q = None
         else:
             key = ""
-            q = self.query_vector(text, task=SIMILARITY)
+            q = self.memory_vector(text)
             scores = snap.matrix @ q
         if floor is None:
             # Memory-to-memory scores run higher than query-to-memory ones for some models.

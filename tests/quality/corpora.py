@@ -18,10 +18,33 @@ from tests.quality import personal, queries
 
 # Modules that open browsers, print on import, need a display, or are test suites.
 SKIP_PREFIXES = (
-    "antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "lib2to3",
-    "ensurepip", "venv", "pydoc_data", "xxsubtype", "_", "__", "msvcrt", "winreg",
-    "winsound", "nt", "sre_", "distutils", "crypt", "nis", "ossaudiodev", "spwd", "msilib",
-    "curses", "encodings.",
+    "antigravity",
+    "this",
+    "idlelib",
+    "tkinter",
+    "turtle",
+    "turtledemo",
+    "test",
+    "lib2to3",
+    "ensurepip",
+    "venv",
+    "pydoc_data",
+    "xxsubtype",
+    "_",
+    "__",
+    "msvcrt",
+    "winreg",
+    "winsound",
+    "nt",
+    "sre_",
+    "distutils",
+    "crypt",
+    "nis",
+    "ossaudiodev",
+    "spwd",
+    "msilib",
+    "curses",
+    "encodings.",
 )
 MODULE_CHARS = 6000  # the head of each module's page: its description and first members
 MEMBER_CHARS = 2500

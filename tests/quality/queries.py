@@ -96,7 +96,11 @@ MULTILINGUAL: list[Q] = [
     _q("Rezept für Brot mit Sauerteig", "recipes/sourdough.md"),
     _q("Wasser tropft durch die Decke", "home/roof.md"),
     _q("Wo schläft meine Katze?", "pets/miso.md"),
-    _q("Die Webseite war nicht erreichbar", "work/incident-2026-02-11.md", "work/postmortem-march.md"),
+    _q(
+        "Die Webseite war nicht erreichbar",
+        "work/incident-2026-02-11.md",
+        "work/postmortem-march.md",
+    ),
     # French
     _q("Je n'arrivais pas à dormir à cause du stress au travail", "journal/2026-03-02.md"),
     _q("Combien coûte la réparation du vélo ?", "bike/repair-shop.md"),
@@ -218,6 +222,10 @@ PYDOC: list[Q] = [
     _q("locale specific formatting of numbers", "locale"),
     _q("compare files and directories", "filecmp"),
 ]
+
+# Half the pydoc questions are used to tune the ranking, the other half never are.
+PYDOC_TUNE = PYDOC[0::2]
+PYDOC_HELD_OUT = PYDOC[1::2]
 
 PYDOC_UNANSWERABLE: list[Q] = [
     _q("qwzx blorft vexillum"),
