@@ -60,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             root = work / name
             owners = corpora.build_pydoc(root, 300, files, CACHE)
             engine = open_engine(root, work / f"data-{name}", embedder)
-            s = evaluate(
-                engine, root, queries.PYDOC, queries.PYDOC_UNANSWERABLE, owners, misses=found
-            )
-            report(f"pydoc, {files} docs (held out)", len(queries.PYDOC), s)
+            for label, qs in (
+                ("tuning half", queries.PYDOC_TUNE),
+                ("held out", queries.PYDOC_HELD_OUT),
+            ):
+                s = evaluate(engine, root, qs, queries.PYDOC_UNANSWERABLE, owners, misses=found)
+                report(f"pydoc {files} docs, {label}", len(qs), s)
     print(table(rows))
     print(f"\n{time.perf_counter() - started:.0f} s; {len(embedder.vectors)} cached vectors")
     if args.misses:
