@@ -11,6 +11,8 @@ MAX_BYTES = 20 * 1024 * 1024
 # A chunk this size is a few paragraphs: specific enough to rank well, short enough to
 # stay far inside every provider's per-request limit (8,192 tokens for Gemini).
 TARGET_CHARS = 1500
+# A chunk shorter than this at the end of a split section joins the one before it.
+MIN_CHUNK_CHARS = 300
 # ![alt](path "title") and Obsidian's ![[path|size]]
 IMAGE_LINK = re.compile(
     r"!\[[^\]]*\]\(\s*(?:<([^>]+)>|([^)\s]+))(?:\s+\"[^\"]*\")?\s*\)"
@@ -97,10 +99,11 @@ def name_words(stem: str) -> str:
     return re.sub(r"[_\-.]+", " ", stem).strip() or stem
 
 
-# A lead is worth its own piece only when the note's first chunk says much more than it
-# (at least this many times its length): otherwise that chunk already is the lead.
+# A lead is worth its own piece only when the note's first chunk says much more than it (at
+# least this many times its length, and LEAD_CHARS): otherwise that chunk already is the lead.
 LEAD_RATIO = 2
 LEAD_CHARS = 600
+LEAD_MIN = 200
 
 
 def lead_piece(text: str, stem: str, pieces: list[Piece]) -> Piece | None:
@@ -126,15 +129,19 @@ def lead_piece(text: str, stem: str, pieces: list[Piece]) -> Piece | None:
                 break
             continue
         if not line.strip():
-            if para:
+            # A one-line first paragraph ("Python Library Documentation: module os") says
+            # too little: the lead runs on into the next paragraphs up to LEAD_MIN.
+            if para and len(" ".join(para)) >= LEAD_MIN:
                 break
             continue
         para.append(line.strip())
+        if len(" ".join(para)) >= LEAD_CHARS:
+            break
     lead = " ".join(para)[:LEAD_CHARS]
     if not lead:
         return None
-    if len(pieces[0].text) < LEAD_RATIO * len(lead):
-        return None  # the first chunk is about as short as the lead: it already is one
+    if len(pieces[0].text) < max(LEAD_RATIO * len(lead), LEAD_CHARS):
+        return None  # the first chunk is short, or about as short as the lead: it is one
     text_out = f"{title}\n\n{lead}" if title else lead
     return Piece(kind="note", title=title or stem, text=text_out, locator={})
 
@@ -261,7 +268,12 @@ def split_size(text: str, target: int) -> list[str]:
             else:
                 current = f"{current}\n\n{unit}" if current else unit
     if current:
-        chunks.append(current)
+        # A short tail ("FILE /usr/lib/…", the last line of a list) means little alone and,
+        # short, comes close to short queries: it joins the chunk before it.
+        if chunks and len(current) < MIN_CHUNK_CHARS:
+            chunks[-1] = f"{chunks[-1]}\n\n{current}"
+        else:
+            chunks.append(current)
     return chunks
 
 

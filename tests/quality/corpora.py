@@ -109,7 +109,7 @@ def _render(name: str, obj=None) -> str | None:
 
 
 def build_pydoc(root: Path, modules: int, files: int, cache: Path) -> dict[str, list[str]]:
-    """Write the pydoc folder under ``root``; returns module -> its files (relative paths)."""
+    """Write the pydoc folder under ``root``; returns module (or package) -> its files."""
     key = cache / f"pydoc-{sys.version_info.major}.{sys.version_info.minor}-{modules}-{files}.json"
     if key.exists():
         docs = json.loads(key.read_text(encoding="utf-8"))
@@ -124,7 +124,11 @@ def build_pydoc(root: Path, modules: int, files: int, cache: Path) -> dict[str, 
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        owners.setdefault(module, []).append(rel)
+        # A package's documentation includes its submodules': "json" is answered by
+        # json.encoder too, "logging" by logging.handlers.
+        parts = module.split(".")
+        for i in range(1, len(parts) + 1):
+            owners.setdefault(".".join(parts[:i]), []).append(rel)
     return owners
 
 
