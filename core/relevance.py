@@ -82,7 +82,6 @@ class Weights:
     rare_fraction: float = 0.02  # a term in at most this share of pieces is rare…
     rare_min: int = 3  # …or in at most this many pieces, whichever is more
     keyword_pass: float = 0.75  # coverage a below-floor piece needs to pass on keywords
-    bm25_share: float = 0.0  # how much of the bonus follows BM25 (normalised) over coverage
 
 
 WEIGHTS = Weights()
@@ -96,7 +95,6 @@ class Evidence:
     idf: dict[str, float]
     rare: set[str]
     holders: dict[str, set[int]] = field(default_factory=dict)  # term -> rows
-    bm25: dict[int, float] = field(default_factory=dict)  # row -> BM25 / the best BM25
 
     def coverage(self, row: int) -> float:
         """Share of the query's idf weight this piece holds (0..1)."""
@@ -125,7 +123,6 @@ def gather(
     pieces: int,
     depth: int,
     w: Weights | None = None,
-    scored: Callable[[str, int], list[tuple[int, float]]] | None = None,
 ) -> Evidence:
     """Look each term up on its own (``lookup(fts_query, limit) -> rows``) to learn its
     document frequency and its holders. A term whose lookup fills ``depth`` is common: its
@@ -143,12 +140,7 @@ def gather(
             holders[term] = set(rows)
             if df <= rare_limit:
                 rare.add(term)
-    bm25: dict[int, float] = {}
-    if scored is not None and w.bm25_share and rare:
-        ranked = scored(" ".join(v for t in terms for v in variants(t)), depth)
-        top = max((b for _, b in ranked), default=0.0)
-        bm25 = {row: b / top for row, b in ranked if top > 0}
-    return Evidence(list(terms), idf, rare, holders, bm25)
+    return Evidence(list(terms), idf, rare, holders)
 
 
 def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
@@ -157,7 +149,6 @@ def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
     if not evidence.rare_matched(row):
         return 0.0  # common words alone never move a result
     c = evidence.coverage(row)
-    part = max(0.0, (c - w.coverage_start) / (1.0 - w.coverage_start))
-    if w.bm25_share:
-        part = (1 - w.bm25_share) * part + w.bm25_share * evidence.bm25.get(row, 0.0)
-    return w.bonus_max * part
+    if c <= w.coverage_start:
+        return 0.0
+    return w.bonus_max * (c - w.coverage_start) / (1.0 - w.coverage_start)

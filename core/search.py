@@ -277,16 +277,8 @@ class Searcher:
                     rows.append(row)
             return rows
 
-        def scored(fts: str, limit: int) -> list[tuple[int, float]]:
-            out = []
-            for pid, bm25 in self.store.keyword_search(fts, limit):
-                row = snap.row_of.get(pid)
-                if row is not None and (mask is None or mask[row]):
-                    out.append((row, float(bm25)))
-            return out
-
         terms = relevance.query_terms(keywords)
-        return relevance.gather(terms, lookup, len(snap.ids), TERM_DEPTH, scored=scored)
+        return relevance.gather(terms, lookup, len(snap.ids), TERM_DEPTH)
 
     def _keyword_only(
         self,
