@@ -11,7 +11,7 @@ MAX_BYTES = 20 * 1024 * 1024
 # A chunk this size is a few paragraphs: specific enough to rank well, short enough to
 # stay far inside every provider's per-request limit (8,192 tokens for Gemini).
 TARGET_CHARS = 1500
-# A chunk shorter than this at the end of a split section joins the one before it.
+# A chunk shorter than this joins its neighbour (the next one, or the one before at the end).
 MIN_CHUNK_CHARS = 300
 # ![alt](path "title") and Obsidian's ![[path|size]]
 IMAGE_LINK = re.compile(
@@ -262,7 +262,13 @@ def split_size(text: str, target: int) -> list[str]:
     for para in re.split(r"\n\s*\n", text):
         units = [para] if len(para) <= target else _hard_split(para, target)
         for unit in units:
-            if current and len(current) + len(unit) + 2 > target:
+            # A short piece of text means little alone (and, short, comes close to short
+            # queries): it stays with what follows, a little over the target if need be.
+            if (
+                current
+                and len(current) + len(unit) + 2 > target
+                and len(current) >= MIN_CHUNK_CHARS
+            ):
                 chunks.append(current)
                 current = unit
             else:
