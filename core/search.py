@@ -259,8 +259,9 @@ class Searcher:
             if evidence is None:
                 ok, value = cos >= floor, cos
             else:
-                ok = cos >= floor or evidence.strong(row)
+                # The floor judges the score shown; below it, only strong keyword evidence.
                 value = cos + relevance.bonus(evidence, row)
+                ok = value >= floor or evidence.strong(row)
             if ok:
                 relevant[row] = value
         best = self._best_per_file(snap, relevant, limit)
