@@ -26,7 +26,10 @@ def make_embedder(settings: Settings) -> Embedder:
             options["model"] = settings.model
         if settings.gemini_base_url:
             options["base_url"] = settings.gemini_base_url
-    return embed.create(settings.provider, **options)
+    embedder = embed.create(settings.provider, **options)
+    if settings.score_floor:
+        embedder.score_floor = float(settings.score_floor)
+    return embedder
 
 
 class Engine:

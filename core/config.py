@@ -58,6 +58,9 @@ class Settings:
     model: str = ""  # empty: the provider's default
     dims: int = 0  # 0: the provider's default
     gemini_base_url: str = ""
+    # The "no good match" cut for the provider in use; 0: its calibrated default (local 0.22,
+    # Gemini 0.35, provisional). Scores are what search shows; see the README's ranking notes.
+    score_floor: float = 0.0
     theme: str = "system"
     keep_running_in_tray: bool = False
 
