@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean package package-test install-desktop uninstall-desktop
+.PHONY: run test lint bench quality clean package package-test install-desktop uninstall-desktop
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
+
+# Search quality: vector-only vs keyword-only vs combined ranking on the labelled sets in
+# tests/quality (minutes; embeddings cached in .cache/quality). Not part of `make test`.
+quality: $(STAMP)
+	$(BIN)/python -m tests.quality
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -28,9 +28,12 @@ def make_embedder(settings: Settings) -> Embedder:
         if settings.gemini_base_url:
             options["base_url"] = settings.gemini_base_url
     try:
-        return embed.create(settings.provider, **options)
+        embedder = embed.create(settings.provider, **options)
     except ValueError as exc:  # a provider's own refusal of an option (dims out of range)
         raise SettingsError(f"{settings.provider}: {exc}") from None
+    if settings.score_floor:
+        embedder.score_floor = float(settings.score_floor)
+    return embedder
 
 
 class Engine:

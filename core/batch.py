@@ -76,7 +76,7 @@ def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
         if indexer._keyword_only(entry.key):
             continue
         try:
-            pieces = extract(entry.path, indexer.readers)
+            pieces = [p for p in extract(entry.path, indexer.readers) if p.embed]
         except ExtractError:
             continue  # the ingesting run records the error
         indexer._guard_media(pieces)  # the same media a normal run would send, no more

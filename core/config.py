@@ -72,6 +72,9 @@ class Settings:
     gemini_base_url: str = ""
     # Dollars the paid provider may spend on this index in all; 0: no limit.
     budget_usd: float = 0.0
+    # The "no good match" cut for the provider in use; 0: its calibrated default (local 0.22,
+    # Gemini 0.35, provisional). Scores are what search shows; see the README's ranking notes.
+    score_floor: float = 0.0
     theme: str = "system"
     keep_running_in_tray: bool = False
     # The bundled demo folder stands in while no folder of the user's is set; it can be

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.cost import Budget
 from core.embed.base import Embedder, EmbedError
+from core.extract import VERSION as EXTRACT_VERSION
 from core.extract import ExtractError, extract, kind_of, size_limit
 from core.model import Piece, Progress
 from core.scan import NOT_REGULAR, Entry, Excluder, link_problem, open_regular, path_key, scan
@@ -148,7 +149,26 @@ class Indexer:
         started = time.perf_counter()
         yield Progress(0, 0, message="scanning")
         todo, gone, error_rows, known, report = self.plan(roots)
-        return (yield from self._process(todo, gone, error_rows, known, report, started))
+        report = yield from self._process(todo, gone, error_rows, known, report, started)
+        if self._stale and not report.fatal:  # pending files are retried anyway
+            self.store.update_state(extract_version=EXTRACT_VERSION)
+            self._stale = False
+        return report
+
+    @property
+    def _stale(self) -> bool:
+        """The index was written by an older extractor: every file is redone once."""
+        if self._stale_known is None:
+            state = self.store.read_state()
+            # An empty index has nothing stale; mark it current at once.
+            self._stale_known = int(state.get("extract_version", 1)) < EXTRACT_VERSION
+        return self._stale_known
+
+    @_stale.setter
+    def _stale(self, value: bool) -> None:
+        self._stale_known = value
+
+    _stale_known: bool | None = None
 
     def prune(self, keep: Sequence[Path]) -> IndexReport:
         """Drop every file outside the folders in ``keep`` (a folder removed from the settings,
@@ -191,6 +211,7 @@ class Indexer:
                 and old.mtime == entry.mtime
                 and old.size == entry.size
                 and old.status in ("indexed", "error")
+                and not (self._stale and old.status == "indexed")
             ):
                 report.unchanged += 1
                 continue
@@ -275,7 +296,10 @@ class Indexer:
         started: float,
     ) -> Generator[Progress, None, IndexReport]:
         total = len(todo)
-        known_hashes = {f.sha256 for f in known.values() if f.status == "indexed"}
+        # Pieces of an older extractor are not worth re-using for a copy.
+        known_hashes = (
+            set() if self._stale else {f.sha256 for f in known.values() if f.status == "indexed"}
+        )
         ready: list[FileUpdate] = [FileUpdate(r) for r in error_rows]
         report.errors += len(error_rows)
         batch: list[_Work] = []
@@ -297,7 +321,7 @@ class Indexer:
         step = max(1, self.batch_pieces * PROGRESS_ROUNDS)
 
         def send(works: list[_Work], at: int) -> None:
-            pieces = [p for w in works if not w.keyword_only for p in w.pieces]
+            pieces = [p for w in works if not w.keyword_only for p in w.pieces if p.embed]
             rounds = [
                 pool.submit(self._embed_pieces, pieces[i : i + step])
                 for i in range(0, len(pieces), step)
@@ -307,7 +331,7 @@ class Indexer:
         def collect(keep_fatal: bool = True) -> Generator[Progress, None, None]:
             nonlocal buffered
             works, rounds, at = inflight.pop(0)
-            n = sum(1 for w in works if not w.keyword_only for _ in w.pieces)
+            n = sum(1 for w in works if not w.keyword_only for p in w.pieces if p.embed)
             results: list[np.ndarray | EmbedError] = []
             for i, future in enumerate(rounds):
                 if i:
@@ -431,20 +455,17 @@ class Indexer:
         kept (:meth:`_raise_fatal`): the files whose pieces came back are stored, the
         others left for the next run.
         """
-        pieces = [p for w in batch if not w.keyword_only for p in w.pieces]
+        pieces = [p for w in batch if not w.keyword_only for p in w.pieces if p.embed]
         self._gathered = max(0.0, self._gathered - sum(w.cost for w in batch))
         self._spend(pieces, results, report)
+        vectors = iter(results)
+        zero = np.zeros(self.store.ident.dims, dtype=np.float32)
         updates = []
-        offset = 0
         for w in batch:
             n = len(w.pieces)
-            if w.keyword_only:
-                vecs: list[np.ndarray | EmbedError] = [
-                    np.zeros(self.store.ident.dims, dtype=np.float32)
-                ] * n
-            else:
-                vecs = list(results[offset : offset + n])
-                offset += n
+            vecs: list[np.ndarray | EmbedError] = [
+                next(vectors) if p.embed and not w.keyword_only else zero for p in w.pieces
+            ]
             failure = next((v for v in vecs if isinstance(v, EmbedError)), None)
             if failure is not None:
                 if failure.fatal:
@@ -472,7 +493,7 @@ class Indexer:
                 for i, p in enumerate(w.pieces)
             ]
             if not w.keyword_only:
-                report.embedded_pieces += n
+                report.embedded_pieces += sum(p.embed for p in w.pieces)
             updates.append(FileUpdate(_file_row(w.entry, w.sha, w.kind, n), rows))
             report.indexed += 1
         return updates

@@ -63,6 +63,12 @@ class Piece:
     locator: dict[str, Any] = field(default_factory=dict)
     mime: str = "text/plain"
     media: list[MediaPart] = field(default_factory=list)
+    # False: stored for its words only, with a zero vector that matches no query (an empty
+    # note's name: findable by keyword, never a "meaning" match for anything).
+    embed: bool = True
+    # What the embedder reads instead of ``text`` when set: the chunk with long tables and
+    # code blocks shortened, so they do not drown what the note is about. Not stored.
+    embed_text: str = ""
 
 
 @dataclass(frozen=True)

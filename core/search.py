@@ -2,8 +2,9 @@
 
 The matrix of every piece vector is loaded once and kept in step with the store, so a
 query costs one matrix-vector product and a partial sort — the memory-bandwidth floor.
-Vector hits are fused with full-text (BM25) hits by reciprocal rank fusion, grouped per
-file, and cut at the embedder's score floor so that "no good match" is said honestly.
+Each piece scores its cosine plus a bounded keyword bonus (:mod:`core.relevance`); results
+are grouped per file, ordered by that one score, and cut at the embedder's score floor so that
+"no good match" is said honestly.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.embed.base import SEARCH, SIMILARITY, Embedder, Query, normalise
+from core import relevance
+from core.embed.base import SEARCH, Embedder, Query, normalise
 from core.extract import extract, kind_of
-from core.model import Hit, MediaPart
+from core.model import Hit, MediaPart, Piece
 from core.store import Store
 
-RRF_K = 60
 SNIPPET_CHARS = 240
+COMBINED, VECTOR, KEYWORD = "combined", "vector", "keyword"
+MODES = (COMBINED, VECTOR, KEYWORD)
+# How deep each query term is looked up in the keyword index: past this a term is common.
+TERM_DEPTH = 200
 
 
 @dataclass
@@ -180,6 +185,14 @@ class Searcher:
             raise ValueError("nothing to search with: give a query, a file, or both")
         return normalise(np.sum(parts, axis=0))
 
+    def memory_vector(self, text: str) -> np.ndarray:
+        """Typed text embedded the way stored memories are (the document side, with no query
+        prefix), so recall compares like with like for every provider."""
+        if not text.strip():
+            raise ValueError("nothing to recall from: type some text")
+        piece = Piece(kind="note", title="", text=text)
+        return normalise(self.embedder.embed_documents([piece])[0])
+
     def stored_vector(self, path: Path) -> np.ndarray | None:
         """The mean of an indexed file's piece vectors; None when it is not indexed."""
         from core.scan import path_key
@@ -205,7 +218,9 @@ class Searcher:
         stored = self.stored_vector(path)
         if stored is not None:
             return stored
-        pieces = extract(Path(path))
+        pieces = [p for p in extract(Path(path)) if p.embed]
+        if not pieces:
+            raise ValueError(f"{path} has nothing to search with (it is empty)")
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))
 
     def search(
@@ -216,6 +231,8 @@ class Searcher:
         filters: Filters | None = None,
         limit: int = 10,
         exclude_paths: Iterable[str] = (),
+        floor: float | None = None,
+        mode: str = COMBINED,
     ) -> list[Hit]:
         """Hits for text and/or files; a file searched with is never among its own hits."""
         from core.scan import path_key
@@ -223,7 +240,13 @@ class Searcher:
         q = self.query_vector(text, files)
         exclude = {*exclude_paths, *(path_key(os.path.abspath(f)) for f in files)}
         return self.search_vector(
-            q, keywords=text, filters=filters, limit=limit, exclude_paths=exclude
+            q,
+            keywords=text,
+            filters=filters,
+            limit=limit,
+            exclude_paths=exclude,
+            floor=floor,
+            mode=mode,
         )
 
     def search_vector(
@@ -235,7 +258,16 @@ class Searcher:
         limit: int = 10,
         exclude_paths: Iterable[str] = (),
         floor: float | None = None,
+        mode: str = COMBINED,
     ) -> list[Hit]:
+        """The best piece of each of the ``limit`` best files, ordered by the score shown.
+
+        ``mode`` is ``combined`` (cosine plus a bounded keyword bonus: what users get),
+        ``vector`` or ``keyword`` (BM25 alone); the last two exist to measure the first.
+        ``floor=-inf`` turns the "no good match" cut off (for ranking metrics).
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown ranking mode {mode!r}")
         snap = self.vectors.snap  # one consistent state for the whole call
         filters = filters or Filters()
         floor = self.embedder.score_floor if floor is None else floor
@@ -245,37 +277,77 @@ class Searcher:
             keep = np.fromiter((p not in excluded for p in snap.paths), bool, len(snap.ids))
             mask = keep if mask is None else mask & keep
         depth = limit * 8 + 32
-        rows, scores = self.vectors.rank(q, depth, mask, snap)
-        fused: dict[int, float] = {}
+        if mode == KEYWORD:
+            return self._keyword_only(snap, keywords, mask, depth, limit, floor)
         cosine: dict[int, float] = {}
-        for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
-            if not np.isfinite(score):
+        rows, scores = self.vectors.rank(q, depth, mask, snap)
+        for row, cos in zip(rows.tolist(), scores.tolist(), strict=True):
+            if not np.isfinite(cos):
                 break
-            fused[row] = 1.0 / (RRF_K + rank)
-            cosine[row] = score
-        keyword_rows: set[int] = set()
-        rank = 0
-        for pid, _bm25 in self.store.keyword_search(keywords, depth):
+            cosine[row] = cos
+        evidence = None
+        if mode == COMBINED:
+            evidence = self._evidence(snap, keywords, mask)
+            for row in evidence.rows():
+                cosine.setdefault(row, float(snap.matrix[row] @ q))
+        relevant: dict[int, float] = {}  # row -> the one score that orders and is shown
+        for row, cos in cosine.items():
+            if evidence is None:
+                ok, value = cos >= floor, cos
+            else:
+                # The floor judges the score shown; below it, only strong keyword evidence.
+                value = cos + relevance.bonus(evidence, row)
+                ok = value >= floor or evidence.strong(row)
+            if ok:
+                relevant[row] = value
+        best = self._best_per_file(snap, relevant, limit)
+        return self._hits(snap, best, relevant, keywords)
+
+    def _evidence(
+        self, snap: Snapshot, keywords: str, mask: np.ndarray | None
+    ) -> relevance.Evidence:
+        def lookup(fts: str, limit: int) -> list[int]:
+            rows = []
+            for pid, _bm25 in self.store.keyword_search(fts, limit):
+                row = snap.row_of.get(pid)
+                if row is not None and (mask is None or mask[row]):
+                    rows.append(row)
+            return rows
+
+        terms = relevance.query_terms(keywords)
+        return relevance.gather(terms, lookup, len(snap.ids), TERM_DEPTH)
+
+    def _keyword_only(
+        self,
+        snap: Snapshot,
+        keywords: str,
+        mask: np.ndarray | None,
+        depth: int,
+        limit: int,
+        floor: float,
+    ) -> list[Hit]:
+        """BM25 alone over the cleaned query; the floor asks for strong keyword evidence."""
+        evidence = self._evidence(snap, keywords, mask) if np.isfinite(floor) else None
+        score: dict[int, float] = {}
+        terms = relevance.query_terms(keywords)
+        for pid, bm25 in self.store.keyword_search(" ".join(terms), depth):
             row = snap.row_of.get(pid)
             if row is None or (mask is not None and not mask[row]):
                 continue
-            keyword_rows.add(row)
-            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-            cosine.setdefault(row, float(snap.matrix[row] @ q))
-            rank += 1
+            if evidence is None or evidence.strong(row):
+                score.setdefault(row, float(bm25))
+        return self._hits(snap, self._best_per_file(snap, score, limit), score, keywords)
+
+    @staticmethod
+    def _best_per_file(snap: Snapshot, score: dict[int, float], limit: int) -> list[int]:
         best: dict[str, int] = {}
-        for row in sorted(fused, key=fused.__getitem__, reverse=True):
+        for row in sorted(score, key=score.__getitem__, reverse=True):
             path = snap.paths[row]
-            ok = cosine[row] >= floor or (
-                row in keyword_rows
-                # a keyword-only piece (local-only folder under a cloud provider) has no vector
-                and (cosine[row] >= floor * 0.5 or not snap.matrix[row].any())
-            )
-            if ok and path not in best:
+            if path not in best:
                 best[path] = row
-            if len(best) >= limit:
-                break
-        return self._hits(snap, list(best.values()), cosine, keywords)
+                if len(best) >= limit:
+                    break
+        return list(best.values())
 
     def recall(
         self,
@@ -303,7 +375,7 @@ class Searcher:
             q = None
         else:
             key = ""
-            q = self.query_vector(text, task=SIMILARITY)
+            q = self.memory_vector(text)
             scores = snap.matrix @ q
         if floor is None:
             # Memory-to-memory scores run higher than query-to-memory ones for some models.
@@ -359,14 +431,7 @@ class Searcher:
         return hits
 
 
-STOP = frozenset(
-    "a an and are as at be by for from has have i in is it its me my of on or that the this "
-    "to was were what when where which who why will with about der die das und ein eine".split()
-)
-
-
-def query_terms(text: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", text.lower()) if len(w) > 2 and w not in STOP]
+query_terms = relevance.query_terms
 
 
 def make_snippet(text: str, terms: Sequence[str]) -> tuple[str, list[str]]:

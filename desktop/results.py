@@ -42,13 +42,17 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def format_locator(locator: dict[str, Any]) -> str:
-    """``§ Heading``, ``p. 4–6`` or ``01:20–03:00`` — where in the file the match is."""
+    """``§ Heading``, ``p. 4–6``, ``01:20–03:00`` or a photo's ``451×300`` — where in the file
+    the match is."""
     if locator.get("heading"):
         return "§ " + str(locator["heading"]).split(" › ")[-1]
     pages = locator.get("pages")
     if pages:
         first, last = pages[0], pages[-1]
         return f"p. {first}" if first == last else f"p. {first}–{last}"
+    if locator.get("pixels"):  # a photo: its size, and whether the offline tags saw anything
+        size = "×".join(str(n) for n in locator["pixels"][:2])
+        return f"{size} · {locator['shows']}" if locator.get("shows") else size
     return time_range(locator)
 
 

@@ -840,7 +840,7 @@ class GeminiEmbedder:
 
     @staticmethod
     def _document_text(piece: Piece) -> str:
-        return prefixed(fit_text(piece.text), "document", title=piece.title)
+        return prefixed(fit_text(piece.embed_text or piece.text), "document", title=piece.title)
 
     def _plan(self, pieces: Sequence[Piece]) -> list[list[int]]:
         """Group piece indices into calls: ≤ batch_size each, inline media within the limit."""

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 Extractor = Callable[[Path, "Readers"], list[Piece]]
 
+# Bump when extractors cut or word pieces differently: an index written by an older version
+# re-extracts every file at its next run (vectors of unchanged pieces are not re-used by hash).
+# 2: empty notes vectorless, heading-only sections merged, a lead piece per note, photos
+#    described by what they show rather than their file name and pixel size.
+VERSION = 2
+
 
 class ExtractError(Exception):
     """The file could not be read or parsed; the message is shown to the user.

@@ -86,27 +86,21 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
         raise ExtractError(f"corrupt image ({exc})") from None
     if orientation in (5, 6, 7, 8):  # the camera was turned: width and height swap
         width, height = height, width
-    words = words_of(path.stem)
-    folder = path.parent.name
-    parts = [f"Photo {words}" if words else "Photo", f"in folder {words_of(folder)}"]
-    if taken:
-        parts.append(f"taken {taken:%d %B %Y}")
-    text = ", ".join(parts) + f". {width}×{height} pixels."
-    if camera:
-        text += f" Camera: {camera}."
-    if place:
-        text += f" {gps_text(*place)}."
+    subjects: list[str] = []
+    shows: list[str] = []
     if small is not None and readers is not None and readers.tagger is not None:
-        shows = _tag_words(readers, small)
-        if shows:
-            text += f"\nShows: {', '.join(shows)}."
+        subjects, shows = _tag_words(readers, small)
+    seen = ""
     if small is not None and readers is not None and readers.ocr is not None:
         seen = readers.ocr.read(small)
-        if seen:
-            text += f"\nText in the image:\n{seen}"
+    text, gist = describe(path, taken, subjects, shows, seen, camera, place)
     locator: dict[str, Any] = {"taken": taken.isoformat()} if taken else {}
     if place:
         locator["gps"] = [round(place[0], 6), round(place[1], 6)]
+    # Metadata for the card, kept out of what is embedded.
+    locator["pixels"] = [width, height]
+    if readers is not None and readers.tagger is not None and not shows:
+        locator["shows"] = "no recognisable subject (offline tags found nothing)"
     return [
         Piece(
             kind="image",
@@ -115,6 +109,7 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
             locator=locator,
             mime=mime,
             media=[_media_part(path, mime, small, orientation, width * height, readers)],
+            embed_text=gist if gist != text else "",
         )
     ]
 
@@ -201,16 +196,84 @@ def exif_date(img: object) -> datetime | None:
         return None
 
 
-def _tag_words(readers: Readers, image: Any) -> list[str]:
-    """Plain words for what the photo shows; none if the optional models fail."""
+def _tag_words(readers: Readers, image: Any) -> tuple[list[str], list[str]]:
+    """(the main word of each thing seen, every plain word for them); none if the optional
+    models fail."""
     from core.extract.tags import shown
 
     assert readers.tagger is not None
     try:
-        return shown(readers.tagger.tags(image))
+        tags = readers.tagger.tags(image)
     except Exception as exc:  # a broken optional model must not make every photo an error
         log.warning("photo tags unavailable: %s", exc)
-        return []
+        return [], []
+    words = shown(tags)
+    subjects: list[str] = []
+    for word in (t.words[0] for t in tags if t.words):
+        if word.lower() not in {s.lower() for s in subjects}:
+            subjects.append(word)
+    return subjects, words
+
+
+# Names cameras and phones give files ("IMG_2041", "DSC01234", "PXL_20260312_150400"): they
+# say nothing a person would search for, and every photo would share them.
+CAMERA_NAME = re.compile(
+    r"^(?:img|dsc[nf]?|dcim|pxl|mvimg|vid|pano|photo|image|picture|screenshot|gopr|dji|p|"
+    r"wp|signal|whatsapp image|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})?[\s_\-.]*[0-9_\-. ]*$",
+    re.IGNORECASE,
+)
+# Folders that hold photos by default, named after the device rather than the subject.
+CAMERA_FOLDERS = frozenset(
+    "camera roll,camera,dcim,photos,pictures,images,img,screenshots,download,downloads,"
+    "100apple,100andro,100canon,100msdcf,upload,uploads".split(",")
+)
+
+
+def describe(
+    path: Path,
+    taken: datetime | None,
+    subjects: list[str],
+    shows: list[str],
+    seen: str,
+    camera: str,
+    place: tuple[float, float] | None,
+) -> tuple[str, str]:
+    """(the photo's text for snippets and keyword search, the part of it that is embedded).
+
+    What it shows, in a caption-like sentence and the tags' words, the text in it, the folder
+    and date words a person would use, and the file name when it is more than a camera's
+    counter. Camera and coordinates are searchable words but not part of the meaning.
+    """
+    lines = []
+    if subjects:
+        caption = _listed(subjects)
+        lines.append(caption[:1].upper() + caption[1:] + ".")
+        lines.append(f"Shows: {', '.join(shows)}.")
+    if seen:
+        lines.append(f"Text in the image:\n{seen}")
+    context = []
+    name = words_of(path.stem)
+    if name and not CAMERA_NAME.match(name):
+        context.append(name)
+    folder = words_of(path.parent.name)
+    if folder and folder.lower() not in CAMERA_FOLDERS:
+        context.append(f"in folder {folder}")
+    if taken:
+        context.append(f"taken {taken.day} {taken:%B %Y}")
+    if context:
+        lines.append(("Photo " if subjects or seen else "A photo ") + ", ".join(context) + ".")
+    gist = "\n".join(lines) or "A photo."
+    extra = []
+    if camera:
+        extra.append(f"Camera: {camera}.")
+    if place:
+        extra.append(f"{gps_text(*place)}.")
+    return ("\n".join([gist, " ".join(extra)]) if extra else gist), gist
+
+
+def _listed(things: list[str]) -> str:
+    named = [f"{'an' if t[:1].lower() in 'aeiou' else 'a'} {t}" for t in things[:4]]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def exif_camera(img: object) -> str:

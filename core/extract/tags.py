@@ -104,6 +104,10 @@ _PLAIN: dict[str, tuple[str, ...]] = {
     "lakeside": ("lake",),
     "valley": ("valley", "mountains"),
     "daisy": ("flower", "daisy"),
+    # ImageNet has no "rocket": a launch comes out as a missile or a projectile.
+    "missile": ("rocket", "launch", "missile"),
+    "projectile": ("rocket", "launch", "projectile"),
+    "space shuttle": ("rocket", "launch", "space shuttle"),
 }
 
 # SSD-MobileNet-v2's COCO label map: 80 classes on ids 1..90 (the gaps are unused ids).

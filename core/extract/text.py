@@ -11,6 +11,8 @@ MAX_BYTES = 20 * 1024 * 1024
 # A chunk this size is a few paragraphs: specific enough to rank well, short enough to
 # stay far inside every provider's per-request limit (8,192 tokens for Gemini).
 TARGET_CHARS = 1500
+# A chunk shorter than this joins its neighbour (the next one, or the one before at the end).
+MIN_CHUNK_CHARS = 300
 # ![alt](path "title") and Obsidian's ![[path|size]]
 IMAGE_LINK = re.compile(
     r"!\[[^\]]*\]\(\s*(?:<([^>]+)>|([^)\s]+))(?:\s+\"[^\"]*\")?\s*\)"
@@ -69,8 +71,9 @@ def extract_text(path: Path) -> list[Piece]:
         raise ExtractError("not a text file (binary content)")
     stem = path.stem
     if not text.strip():
-        # Empty notes stay findable by name.
-        return [Piece(kind="note", title=stem, text=stem, locator={})]
+        # An empty note is findable by its name (keyword search) but has no meaning to match:
+        # a vector of its name alone would come close to any short query.
+        return [Piece(kind="note", title=stem, text=name_words(stem), locator={}, embed=False)]
     pieces: list[Piece] = []
     for heading_path, body in sections(text):
         title = " › ".join(heading_path) if heading_path else stem
@@ -79,13 +82,121 @@ def extract_text(path: Path) -> list[Piece]:
                 continue
             locator = {"heading": " › ".join(heading_path)} if heading_path else {}
             media = linked_images(chunk, path.parent)
-            pieces.append(Piece(kind="note", title=title, text=chunk, locator=locator, media=media))
+            gist = compact_blocks(chunk)
+            pieces.append(
+                Piece(
+                    kind="note",
+                    title=title,
+                    text=chunk,
+                    locator=locator,
+                    media=media,
+                    embed_text=gist if gist != chunk else "",
+                )
+            )
     if not pieces:
         pieces.append(Piece(kind="note", title=stem, text=text.strip()[:TARGET_CHARS]))
+    lead = lead_piece(text, stem, pieces)
+    if lead is not None:
+        pieces.insert(0, lead)
     for piece in pieces:
         if piece.title != stem:
             piece.title = f"{stem} · {piece.title}" if stem not in piece.title else piece.title
     return pieces
+
+
+def name_words(stem: str) -> str:
+    """'grocery-list_2026' -> 'grocery list 2026': a file name as words for keyword search."""
+    return re.sub(r"[_\-.]+", " ", stem).strip() or stem
+
+
+# A lead is worth its own piece only when the note's first chunk says much more than it (at
+# least this many times its length, and LEAD_CHARS): otherwise that chunk already is the lead.
+LEAD_RATIO = 2
+LEAD_CHARS = 600
+LEAD_MIN = 200
+
+
+def lead_piece(text: str, stem: str, pieces: list[Piece]) -> Piece | None:
+    """The note's title and first paragraph as one piece: what the note is about, which a
+    long note full of tables, lists or later sections embeds less sharply than its lead."""
+    title = ""
+    para: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            if para:
+                break
+            continue
+        heading = None if in_fence else HEADING.match(line)
+        if heading:
+            if para:
+                break
+            title = title or heading.group(2)
+            continue
+        if in_fence or line.lstrip().startswith("|"):
+            if para:
+                break
+            continue
+        if not line.strip():
+            # A one-line first paragraph ("Python Library Documentation: module os") says
+            # too little: the lead runs on into the next paragraphs up to LEAD_MIN.
+            if para and len(" ".join(para)) >= LEAD_MIN:
+                break
+            continue
+        para.append(line.strip())
+        if len(" ".join(para)) >= LEAD_CHARS:
+            break
+    lead = " ".join(para)[:LEAD_CHARS]
+    if not lead:
+        return None
+    if len(pieces[0].text) < max(LEAD_RATIO * len(lead), LEAD_CHARS):
+        return None  # the first chunk is short, or about as short as the lead: it is one
+    text_out = f"{title}\n\n{lead}" if title else lead
+    return Piece(kind="note", title=title or stem, text=text_out, locator={})
+
+
+def compact_blocks(chunk: str, keep: int = 3) -> str:
+    """The chunk with tables and code blocks longer than ``keep`` rows cut to their first
+    ``keep`` rows and an ellipsis: they stay searchable by keyword, but a page of options
+    no longer decides what the chunk means."""
+    out: list[str] = []
+    block: list[str] = []
+    kind = ""  # "code" inside a fence, "table" inside a run of | rows
+
+    def close() -> None:
+        nonlocal block
+        out.extend(block[: keep + (1 if kind == "table" else 0)])
+        if len(block) > keep + 1:
+            out.append("…")
+        block = []
+
+    for line in chunk.split("\n"):
+        if kind == "code":
+            if FENCE.match(line):
+                close()
+                kind = ""
+            elif line.strip():
+                block.append(line)
+            continue
+        if FENCE.match(line):
+            if kind == "table":
+                close()
+            kind = "code"
+            continue
+        if line.lstrip().startswith("|"):
+            if kind != "table":
+                kind = "table"
+            if not re.match(r"^\s*\|[\s:|-]+\|?\s*$", line):  # skip the |---| rule
+                block.append(line)
+            continue
+        if kind == "table":
+            close()
+            kind = ""
+        out.append(line)
+    if block:
+        close()
+    return "\n".join(out).strip()
 
 
 def linked_images(chunk: str, folder: Path) -> list[MediaPart]:
@@ -120,12 +231,17 @@ def sections(text: str) -> list[tuple[list[str], str]]:
     out: list[tuple[list[str], str]] = []
     path: list[tuple[int, str]] = []
     body: list[str] = []
+    carry: list[str] = []  # headings with nothing under them, waiting for a section's text
     in_fence = False
 
     def flush() -> None:
-        chunk = "\n".join(body)
-        if chunk.strip():
-            out.append(([h for _, h in path], chunk))
+        nonlocal carry
+        if not any(ln.strip() and not HEADING.match(ln) for ln in body):
+            # A heading alone means nothing to search: it leads into the section below.
+            carry += [ln for ln in body if ln.strip()]
+            return
+        out.append(([h for _, h in path], "\n".join(carry + body)))
+        carry = []
 
     for line in text.split("\n"):
         if FENCE.match(line):
@@ -139,6 +255,11 @@ def sections(text: str) -> list[tuple[list[str], str]]:
         else:
             body.append(line)
     flush()
+    if carry:  # trailing headings: kept with the last section, or alone if that is all
+        if out:
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + "\n".join(carry))
+        else:
+            out.append(([h for _, h in path], "\n".join(carry)))
     return out
 
 
@@ -151,13 +272,24 @@ def split_size(text: str, target: int) -> list[str]:
     for para in re.split(r"\n\s*\n", text):
         units = [para] if len(para) <= target else _hard_split(para, target)
         for unit in units:
-            if current and len(current) + len(unit) + 2 > target:
+            # A short piece of text means little alone (and, short, comes close to short
+            # queries): it stays with what follows, a little over the target if need be.
+            if (
+                current
+                and len(current) + len(unit) + 2 > target
+                and len(current) >= MIN_CHUNK_CHARS
+            ):
                 chunks.append(current)
                 current = unit
             else:
                 current = f"{current}\n\n{unit}" if current else unit
     if current:
-        chunks.append(current)
+        # A short tail ("FILE /usr/lib/…", the last line of a list) means little alone and,
+        # short, comes close to short queries: it joins the chunk before it.
+        if chunks and len(current) < MIN_CHUNK_CHARS:
+            chunks[-1] = f"{chunks[-1]}\n\n{current}"
+        else:
+            chunks.append(current)
     return chunks
 
 

@@ -57,6 +57,44 @@ def test_empty_file_is_findable_by_name(tmp_path: Path) -> None:
     f.write_bytes(b"")
     (piece,) = extract(f)
     assert piece.text == "groceries"
+    assert not piece.embed  # stored for its name, with no vector that could match
+
+
+def test_whitespace_only_file_gets_no_vector(tmp_path: Path) -> None:
+    (piece,) = extract(write(tmp_path / "shopping-list.txt", "  \n\n\t \n"))
+    assert piece.text == "shopping list" and not piece.embed
+
+
+def test_heading_only_section_merges_into_the_section_below(tmp_path: Path) -> None:
+    note = write(
+        tmp_path / "loci.md",
+        "# Loci\n\n## Search\n\nSearch by meaning, offline.\n\n## Sync\n\nWatch the folders.\n",
+    )
+    pieces = extract(note)
+    assert [p.locator.get("heading") for p in pieces] == ["Loci › Search", "Loci › Sync"]
+    assert pieces[0].text.startswith("# Loci\n## Search")  # the title travels with its text
+    assert all(p.text.replace("#", "").split("\n", 2)[-1].strip() for p in pieces)
+
+
+def test_a_long_note_gets_a_lead_piece(tmp_path: Path) -> None:
+    rows = "\n".join(f"| --opt{i} | {i} | what option {i} does |" for i in range(25))
+    note = write(
+        tmp_path / "backup.md",
+        "# Backup script\n\nCopies my photos to the external drive every night.\n\n"
+        f"| option | default | meaning |\n|---|---|---|\n{rows}\n",
+    )
+    lead, *chunks = extract(note)
+    assert lead.text == "Backup script\n\nCopies my photos to the external drive every night."
+    assert lead.locator == {} and chunks
+    # The option table stays searchable by keyword but is cut short in what is embedded.
+    (chunk,) = chunks
+    assert "--opt24" in chunk.text
+    assert chunk.embed_text.count("--opt") == 3 and "Copies my photos" in chunk.embed_text
+
+
+def test_a_short_note_is_its_own_lead(tmp_path: Path) -> None:
+    (piece,) = extract(write(tmp_path / "cat.md", "# Miso\n\nOur cat sleeps on the sofa.\n"))
+    assert piece.locator == {"heading": "Miso"}
 
 
 def test_pdf_pages_in_windows_of_six(tmp_path: Path) -> None:

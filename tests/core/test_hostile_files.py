@@ -198,7 +198,7 @@ def test_binary_tail_after_a_text_head_is_detected(tmp_path: Path) -> None:
 
 def test_progress_moves_within_a_long_file(tmp_path: Path) -> None:
     root = tmp_path / "notes"
-    write(root / "long.md", "\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(600)))
+    write(root / "long.md", "\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(1200)))
     indexer, store = make(tmp_path)
     gen = indexer.run([root])
     messages = []

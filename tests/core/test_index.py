@@ -182,3 +182,16 @@ def run_all(engine) -> IndexReport:
             next(gen)
         except StopIteration as stop:
             return stop.value
+
+
+def test_an_index_from_an_older_extractor_is_re_extracted_once(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    notes(root)
+    write(root / "copy.md", "# Note 0\nabout topic 0 cats\n")  # same content as note0
+    indexer, store = make(tmp_path)
+    assert run(indexer, [root]).indexed == 6
+    store.update_state(extract_version=1)  # as a Loci before piece rules changed left it
+    again, _ = make(tmp_path, indexer.embedder)  # type: ignore[arg-type]
+    redo = run(again, [root])
+    assert redo.indexed == 6 and redo.reused == 0  # old pieces are not re-used by hash
+    assert run(again, [root]).unchanged == 6

@@ -277,7 +277,7 @@ def test_exif_orientation_is_respected(tmp_path: Path) -> None:
     from PIL import Image
 
     (piece,) = extract(_jpeg_with_orientation(tmp_path / "turned.jpg", 6), Readers())
-    assert "100×200 pixels" in piece.text
+    assert piece.locator["pixels"] == [100, 200]
     (part,) = piece.media
     assert part.mime == "image/jpeg" and part.data is not None  # re-encoded upright
     upright = Image.open(io.BytesIO(part.read()))
@@ -311,7 +311,7 @@ def test_a_100_megapixel_photo_is_read_in_bounded_memory(tmp_path: Path) -> None
     result, grown_kb = run_measured(
         "from core.extract import extract; from core.extract.readers import Readers\n"
         "import PIL.Image",
-        "(lambda p: f\"{p.text.split('. ')[1].split()[0]} {len(p.media[0].read())}\")"
+        "(lambda p: f\"{'×'.join(map(str, p.locator['pixels']))} {len(p.media[0].read())}\")"
         "(extract(Path(sys.argv[1]), Readers())[0])",
         str(big),
     )

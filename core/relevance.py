@@ -1,0 +1,154 @@
+"""One relevance score: the vector cosine, raised by a bounded bonus for strong keyword evidence.
+
+Why not rank fusion: fusing ranks ignores how good a match is, so a piece at rank 50 in both
+lists beat a clear vector first, and stray tokens (the elided "l'" of a French query) pulled
+unrelated pieces up. Here the cosine decides, and words only add up to ``bonus_max`` when the
+piece holds most of the query's rare words — never enough to lift a weak match over a clearly
+stronger one. The score that orders results is the score shown.
+
+Rarity comes from the keyword index itself: each query term is looked up on its own, so its
+document frequency is known exactly for rare terms (the ones that matter) and which pieces hold
+it falls out of the same lookups. A query word that occurs nowhere counts against coverage:
+"knitting pattern for a wool scarf" does not match through "pattern" alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+# Words too common to be evidence, per language (only words of 3+ letters: shorter ones are
+# dropped anyway). English, German, French, Spanish, Portuguese, Italian, Dutch.
+STOP = frozenset(
+    """
+    about above after again all also and any are because been before being below between both
+    but can could did does doing down during each few for from further had has have having her
+    here hers herself him himself his how into its itself just let like more most much must
+    not now off once only other our ours out over own same she should some such than that the
+    their theirs them then there these they this those through too under until very was were
+    what when where which while who whom why will with would you your yours yourself really
+    get got make made thing things time want need use using way one two way
+    aber alle als also auch auf aus bei bin bis bist das dass dem den der des die dies diese
+    dieser dir doch dort durch ein eine einem einen einer eines für hab habe hat hatte hier
+    ich ihr ihre im ist mich mir mit nach nicht noch nur oder sein seine sich sie sind so
+    über um und uns unser von vor war waren was weil wenn wer wie wir wird wo zu zum zur
+    ich konnte kann können wie was wo wann warum
+    les des une aux avec dans par pour sur est sont pas plus que qui quoi comment combien
+    elle elles ils nous vous mon mes ton tes son ses leur leurs cette ces cet était être
+    avoir fait faire
+    los las del una unos unas con por para sin sobre que qué cómo cuánto cuándo donde dónde
+    esta este esto estos estas era son ser fue hay muy más pero como mis sus tus
+    não uma com para por que como mais foi são
+    che non una per con del della gli come più
+    het een van met voor niet zijn ook maar als
+    """.split()
+)
+WORD = re.compile(r"\w+")
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of ``text`` that can be keyword evidence, in order, without repeats.
+
+    Tokens of one or two characters go (the elided ``l'``/``d'`` of French, ``s`` of
+    English possessives), and so do stop words of the common European languages.
+    """
+    out: list[str] = []
+    for word in WORD.findall(text.lower()):
+        if len(word) > 2 and word not in STOP and not word.isdigit() and word not in out:
+            out.append(word)
+    return out
+
+
+def variants(term: str) -> list[str]:
+    """The term and a light stem of it, so "repairs" finds "repair" (and the reverse)."""
+    forms = [term]
+    for suffix in ("ies", "es", "s", "ing", "ed"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            forms.append(term[: -len(suffix)] + ("y" if suffix == "ies" else ""))
+            break
+    else:
+        forms.append(term + "s")
+    return forms
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The tunable part of the rule; chosen on the labelled sets in ``tests/quality``."""
+
+    bonus_max: float = 0.20  # the most keywords can add to a cosine
+    coverage_start: float = 0.3  # below this share of the query's weight, no bonus at all
+    rare_fraction: float = 0.02  # a term in at most this share of pieces is rare…
+    rare_min: int = 3  # …or in at most this many pieces, whichever is more
+    keyword_pass: float = 0.75  # coverage a below-floor piece needs to pass on keywords
+
+
+WEIGHTS = Weights()
+
+
+@dataclass
+class Evidence:
+    """What the keyword index says about one query: per term, which pieces hold it."""
+
+    terms: list[str]
+    idf: dict[str, float]
+    rare: set[str]
+    holders: dict[str, set[int]] = field(default_factory=dict)  # term -> rows
+
+    def coverage(self, row: int) -> float:
+        """Share of the query's idf weight this piece holds (0..1)."""
+        total = sum(self.idf.values())
+        if not total:
+            return 0.0
+        return sum(w for t, w in self.idf.items() if row in self.holders.get(t, ())) / total
+
+    def rare_matched(self, row: int) -> int:
+        return sum(1 for t in self.rare if row in self.holders.get(t, ()))
+
+    def rows(self) -> set[int]:
+        return set().union(*self.holders.values()) if self.holders else set()
+
+    def strong(self, row: int, w: Weights | None = None) -> bool:
+        """Keyword evidence enough to show a piece its vector alone would not: several rare
+        terms (or the one rare term of a one-word query) and most of the query's weight."""
+        w = w or WEIGHTS
+        needed = 1 if len(self.terms) == 1 else 2
+        return self.rare_matched(row) >= needed and self.coverage(row) >= w.keyword_pass
+
+
+def gather(
+    terms: Sequence[str],
+    lookup: Callable[[str, int], list[int]],
+    pieces: int,
+    depth: int,
+    w: Weights | None = None,
+) -> Evidence:
+    """Look each term up on its own (``lookup(fts_query, limit) -> rows``) to learn its
+    document frequency and its holders. A term whose lookup fills ``depth`` is common: its
+    true frequency is at least that, and it weighs little anyway."""
+    w = w or WEIGHTS
+    idf: dict[str, float] = {}
+    rare: set[str] = set()
+    holders: dict[str, set[int]] = {}
+    rare_limit = max(w.rare_min, int(pieces * w.rare_fraction))
+    for term in terms:
+        rows = lookup(" ".join(variants(term)), depth)
+        df = len(rows) if len(rows) < depth else max(depth, pieces // 10)
+        idf[term] = math.log(1.0 + (pieces + 1) / (df + 0.5))
+        if rows:
+            holders[term] = set(rows)
+            if df <= rare_limit:
+                rare.add(term)
+    return Evidence(list(terms), idf, rare, holders)
+
+
+def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
+    """What keywords add to this piece's cosine: 0 … ``bonus_max``."""
+    w = w or WEIGHTS
+    if not evidence.rare_matched(row):
+        return 0.0  # common words alone never move a result
+    c = evidence.coverage(row)
+    if c <= w.coverage_start:
+        return 0.0
+    return w.bonus_max * (c - w.coverage_start) / (1.0 - w.coverage_start)
