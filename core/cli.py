@@ -486,8 +486,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     except Exception as exc:
         from core.embed import EmbedError
         from core.extract import ExtractError
+        from core.search import NothingToSearch
 
-        if isinstance(exc, EmbedError | ExtractError):
+        if isinstance(exc, EmbedError | ExtractError | NothingToSearch):
             raise CliError(str(exc)) from None
         raise
     if args.json:

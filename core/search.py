@@ -30,6 +30,10 @@ MODES = (COMBINED, VECTOR, KEYWORD)
 TERM_DEPTH = 200
 
 
+class NothingToSearch(ValueError):
+    """The query has no content to rank by (no words, an empty file): the user's to fix."""
+
+
 @dataclass
 class Filters:
     kinds: Sequence[str] = ()
@@ -182,14 +186,14 @@ class Searcher:
         if media or text:
             parts.insert(0, self.embedder.embed_query(Query(text=text, media=media, task=task)))
         if not parts:
-            raise ValueError("nothing to search with: give a query, a file, or both")
+            raise NothingToSearch("nothing to search with: give a query, a file, or both")
         return normalise(np.sum(parts, axis=0))
 
     def memory_vector(self, text: str) -> np.ndarray:
         """Typed text embedded the way stored memories are (the document side, with no query
         prefix), so recall compares like with like for every provider."""
         if not text.strip():
-            raise ValueError("nothing to recall from: type some text")
+            raise NothingToSearch("nothing to recall from: type some text")
         piece = Piece(kind="note", title="", text=text)
         return normalise(self.embedder.embed_documents([piece])[0])
 
@@ -220,7 +224,7 @@ class Searcher:
             return stored
         pieces = [p for p in extract(Path(path)) if p.embed]
         if not pieces:
-            raise ValueError(f"{path} has nothing to search with (it is empty)")
+            raise NothingToSearch(f"{path} has nothing to search with (it is empty)")
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))
 
     def search(

@@ -45,6 +45,14 @@ def test_bad_search_options(indexed: Path) -> None:
     one_line_error(loci("recall", str(indexed / "cats.md"), "--limit", "0", check=False))
 
 
+def test_searching_with_an_empty_file_is_one_line(indexed: Path) -> None:
+    write(indexed / "empty.md", "")
+    loci("index")
+    one_line_error(
+        loci("search", "--file", str(indexed / "empty.md"), check=False), "nothing to search with"
+    )
+
+
 def test_failed_provider_or_dims_change_is_not_saved(indexed: Path) -> None:
     before = settings_file().read_text()
     one_line_error(loci("index", "--dims", "-5", check=False), "--dims")
