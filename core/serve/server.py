@@ -76,6 +76,7 @@ class EngineServer:
         self._stopping = threading.Event()
         self.requests = 0  # answered, for tests and the log
         self._opened: dict[int, int | None] = {}
+        self._inode = -1
 
     # ---- life ----
 
@@ -104,6 +105,7 @@ class EngineServer:
             finally:
                 os.umask(old)
             os.chmod(self.path, 0o600)
+            self._inode = os.stat(self.path).st_ino
             listener.listen(64)
         except BaseException:
             lock.close()
@@ -126,7 +128,7 @@ class EngineServer:
         if listener is not None:
             try:
                 # Only our own socket file: a later server may have replaced it.
-                if os.stat(self.path).st_ino == os.fstat(listener.fileno()).st_ino:
+                if os.stat(self.path).st_ino == self._inode:
                     self.path.unlink()
             except OSError:
                 pass
