@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from core.config import Settings
 from desktop import autostart
+from desktop.agents import AgentsBox
 
 GEMINI_DIMS = [0, 3072, 1536, 768, 256]
 THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
@@ -129,6 +130,8 @@ class SettingsDialog(QDialog):
         self.autostart.setChecked(autostart.supported() and autostart.is_enabled())
         look.addRow("", self.autostart)
         layout.addWidget(look_box)
+        self.agents = AgentsBox()  # the `loci mcp` snippet for Claude Desktop, Gemini CLI, Cursor
+        layout.addWidget(self.agents)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel

@@ -28,7 +28,6 @@ INTERNAL_ERROR = -32603
 # Loci's: the message is the one line the command line prints ("loci: …", exit 1).
 USER_ERROR = 1
 NOT_INDEXED = 2  # recall or fetch of a path the index does not hold
-REFUSED = 3  # outside Loci's folders
 
 
 class ProtocolError(Exception):
