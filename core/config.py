@@ -60,6 +60,8 @@ class Settings:
     gemini_base_url: str = ""
     theme: str = "system"
     keep_running_in_tray: bool = False
+    # `loci mcp`'s remember tool writes agents' notes here; empty: the tool is off.
+    remember_folder: str = ""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -25,7 +25,8 @@ INSTRUCTIONS = (
 )
 
 
-def build(tools: Any) -> Any:
+def build(tools: Any, *, with_remember: bool = False) -> Any:
+    """The MCP server over ``tools``; ``with_remember`` adds the one tool that writes."""
     server: Any = MCPServer("loci", instructions=INSTRUCTIONS, version=__version__)
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
@@ -87,6 +88,21 @@ def build(tools: Any) -> Any:
     def status() -> dict[str, Any]:
         return guard(tools.status)  # type: ignore[no-any-return]
 
+    if with_remember:
+
+        @server.tool(
+            description="Save a note into the user's memory (a new Markdown file). Only when "
+            "the user asks you to remember something.",
+            annotations=ToolAnnotations(
+                read_only_hint=False, destructive_hint=False, open_world_hint=False
+            ),
+        )
+        def remember(
+            text: Annotated[str, Field(description="what to remember, in Markdown")],
+            title: Annotated[str | None, Field(description="a short title")] = None,
+        ) -> dict[str, Any]:
+            return guard(tools.remember, text, title)  # type: ignore[no-any-return]
+
     return server
 
 
@@ -101,7 +117,11 @@ def main() -> int:
         return Engine(Settings.load())
 
     tools = Tools(lambda: open_backend(make_engine), Settings.load)
-    server = build(tools)
+    try:
+        remember = bool(Settings.load().remember_folder)
+    except Exception:  # a broken settings file: every tool call says so, in one line
+        remember = False
+    server = build(tools, with_remember=remember)
     tools.start()
     try:
         server.run("stdio")

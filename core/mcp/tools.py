@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -202,6 +204,36 @@ class Tools:
             return None
         mime = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
         return {"type": "image", "data": base64.b64encode(data).decode(), "mime_type": mime}
+
+    def remember(self, text: str, title: str | None = None) -> dict[str, Any]:
+        """Write ``text`` as a new Markdown note into the remember folder; never overwrites."""
+        folder = self._settings().remember_folder
+        if not folder:
+            raise Refused("remember is off: set remember_folder in Loci's settings to turn it on")
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            raise Refused(f"the remember folder {root} does not exist")
+        text = text.strip()
+        if not text:
+            raise Refused("nothing to remember")
+        if len(text) > MAX_TEXT:
+            raise Refused(f"a note to remember is at most {MAX_TEXT:,} characters")
+        first = text.splitlines()[0].lstrip("# ").strip()
+        name = " ".join((title or first).split())[:80] or "Note"
+        slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")[:60] or "note"
+        stamp = time.strftime("%Y-%m-%d-%H%M%S")
+        body = f"# {name}\n\n{text}\n".encode()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        for n in range(100):
+            path = root / f"{stamp}-{slug}{f'-{n}' if n else ''}.md"
+            try:
+                fd = os.open(path, flags, 0o644)  # a new file only: nothing is overwritten
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as f:
+                f.write(body)
+            return {"path": str(path), "uri": uri(str(path), 0)}
+        raise Refused("could not find a free file name in the remember folder")
 
     def status(self) -> dict[str, Any]:
         backend = self.backend()

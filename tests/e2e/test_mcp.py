@@ -184,3 +184,37 @@ def test_with_the_resident_engine_running_the_agent_is_served_by_it(
     finally:
         assert server.stop() == 0
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_remember_is_off_unless_a_folder_is_chosen_and_only_adds_new_notes(
+    folder: Path, tmp_path: Path
+) -> None:
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    Settings(folders=[str(folder)], remember_folder=str(inbox)).save()
+
+    async def session() -> tuple[set[str], list[Any]]:
+        async with stdio_client(params()) as (read, write_):
+            async with ClientSession(read, write_) as s:
+                await s.initialize()
+                names = {t.name for t in (await s.list_tools()).tools}
+                results = [
+                    await s.call_tool(
+                        "remember", {"text": "Miso's vet is Dr Alves, Tuesdays.", "title": "Vet"}
+                    ),
+                    await s.call_tool("remember", {"text": "Miso's vet moved to Thursdays."}),
+                    await s.call_tool("remember", {"text": "   "}),
+                ]
+        return names, results
+
+    names, results = anyio.run(session)
+    assert "remember" in names
+    first, second = structured(results[0]), structured(results[1])
+    assert first["path"] != second["path"]
+    assert Path(first["path"]).parent == inbox and first["path"].endswith("-vet.md")
+    assert Path(first["path"]).read_text() == "# Vet\n\nMiso's vet is Dr Alves, Tuesdays.\n"
+    assert Path(second["path"]).read_text().startswith("# Miso's vet moved to Thursdays.")
+    assert results[2].is_error
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(
+        Path(r["path"]).name for r in (first, second)
+    )
