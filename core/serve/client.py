@@ -84,11 +84,13 @@ def _same(info: Any, data: Path, settings_file: Path | None) -> bool:
     if settings_file is not None:
         if info.get("settings") != os.path.realpath(settings_file):
             return False
+        from core.config import Settings
+
         try:
-            mtime: int | None = settings_file.stat().st_mtime_ns
-        except OSError:
-            mtime = None
-        # Settings saved since the engine opened: its folders or provider may be stale.
-        if info.get("opened_settings_mtime_ns") != mtime:
+            mine = Settings.load(settings_file)
+        except Exception:  # a broken file: in-process says so, in its own words
+            return False
+        # Settings changed since the engine opened (folders, provider …): its answers would differ.
+        if info.get("settings_fingerprint") != protocol.settings_fingerprint(mine):
             return False
     return True

@@ -149,6 +149,17 @@ def parse_reply(line: bytes, id_: int) -> Any:
 
 # ---- values on the wire ----
 
+# The settings an engine is built from; the app reopens its engine when one of them changes.
+ENGINE_KEYS = ("folders", "excludes", "provider", "dims", "model", "local_only", "gemini_base_url")
+
+
+def settings_fingerprint(settings: Any) -> str:
+    """A digest of the settings that shape an engine: equal digests, equal answers."""
+    import hashlib
+
+    values = {k: getattr(settings, k, None) for k in ENGINE_KEYS}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+
 
 def hit_to_wire(hit: Any) -> dict[str, Any]:
     """Every field of a ``core.model.Hit``, unrounded, so the client prints the very same."""

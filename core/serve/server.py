@@ -75,7 +75,6 @@ class EngineServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.requests = 0  # answered, for tests and the log
-        self._opened: dict[int, int | None] = {}
         self._inode = -1
 
     # ---- life ----
@@ -116,8 +115,6 @@ class EngineServer:
         lock.flush()
         self._lock_file = lock
         self._listener = listener
-        if self._engine() is not None:
-            self.engine()  # note the settings it was opened with
         self._thread = threading.Thread(target=self._accept, name="loci-serve", daemon=True)
         self._thread.start()
         log.info("serving the engine on %s", self.path)
@@ -244,11 +241,6 @@ class EngineServer:
         engine = self._engine()
         if engine is None:
             raise RemoteError(USER_ERROR, "the engine is still opening; try again in a moment")
-        if id(engine) not in self._opened:
-            # The settings this engine was opened with; a client seeing other ones opens its own.
-            from core.config import settings_path
-
-            self._opened = {id(engine): _mtime_ns(settings_path())}
         return engine
 
     def rpc_hello(self) -> dict[str, Any]:
@@ -263,8 +255,7 @@ class EngineServer:
             "pid": os.getpid(),
             "data": os.path.realpath(engine.data),
             "settings": os.path.realpath(settings_path()),
-            "settings_mtime_ns": _mtime_ns(settings_path()),
-            "opened_settings_mtime_ns": self._opened.get(id(engine)),
+            "settings_fingerprint": protocol.settings_fingerprint(engine.settings),
             "identity": ident.__dict__,
             "current": ident == current_identity(engine.data),
         }
@@ -352,13 +343,6 @@ def pieces_of(engine: Any, path: str) -> list[dict[str, Any]]:
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise RemoteError(INVALID_PARAMS, message)
-
-
-def _mtime_ns(path: Path) -> int | None:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
 
 
 def _classify(exc: Exception) -> tuple[int, str]:
