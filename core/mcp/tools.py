@@ -94,9 +94,9 @@ class Tools:
     def _inside(real: str, roots: list[str]) -> bool:
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
-    def _check(self, path: str) -> bool:
+    def _check(self, path: str, roots: tuple[list[str], list[str]] | None = None) -> bool:
         """True if ``path`` is in a local-only folder; Refused when outside Loci's folders."""
-        folders, local = self._roots()
+        folders, local = roots or self._roots()
         real = os.path.realpath(path)  # a link inside a folder may point anywhere
         if not (self._inside(real, folders) and self._inside(os.path.abspath(path), folders)):
             raise Refused(f"{path} is outside Loci's folders")
@@ -104,9 +104,10 @@ class Tools:
 
     def _hits(self, hits: list[Any]) -> list[dict[str, Any]]:
         out = []
+        roots = self._roots()
         for h in hits:
             try:
-                local = self._check(h.path)
+                local = self._check(h.path, roots)
             except Refused:
                 continue  # indexed once, but no longer in a folder Loci serves
             item = {
@@ -237,8 +238,7 @@ class Tools:
 
     def status(self) -> dict[str, Any]:
         backend = self.backend()
-        st = backend.client.call("status", sync=True) if backend.remote else backend.status()
-        folders, local = self._roots()
+        st = backend.status(sync=True) if backend.remote else backend.status()
         out = {
             "folders": st["folders"],
             "local_only": [f for f in self._settings().local_only],
@@ -251,7 +251,7 @@ class Tools:
             "engine": "resident" if backend.remote else "in-process",
         }
         if backend.remote:
-            out["indexing"] = st.get("sync") not in ("idle", "stopped", "unknown")
+            out["indexing"] = st.get("sync", "idle") not in ("idle", "stopped", "unknown")
         else:
             out["indexing"] = _writer_busy(backend.engine)
         return out

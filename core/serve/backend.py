@@ -157,8 +157,9 @@ class RemoteBackend:
         reply = self._call("counts")
         return self._fallback.counts() if self._fallback is not None else dict(reply)
 
-    def status(self) -> dict[str, Any]:
-        reply = self._call("status")
+    def status(self, sync: bool = False) -> dict[str, Any]:
+        """As ``loci status --json``; with ``sync`` also the host's ``sync`` state."""
+        reply = self._call("status", sync=sync) if sync else self._call("status")
         return self._fallback.status() if self._fallback is not None else dict(reply)
 
     def errors(self) -> list[dict[str, str]]:

@@ -84,6 +84,9 @@ class LineReader:
         """The next message without its newline; None at a clean end of the connection."""
         while True:
             nl = self.buf.find(b"\n")
+            if nl > self.limit:
+                del self.buf[: nl + 1]
+                raise TooLarge(f"message longer than {self.limit:,} bytes")
             if nl >= 0:
                 line = bytes(self.buf[:nl])
                 del self.buf[: nl + 1]

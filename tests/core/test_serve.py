@@ -94,3 +94,21 @@ def test_an_engine_being_rebuilt_is_not_served_as_the_current_index(engine, tmp_
     )
     with EngineServer(lambda: rebuilding, engine.data):
         assert client.connect(engine.data) is None
+
+
+def test_a_too_long_line_is_refused_whole_and_the_next_one_is_read():
+    from core.serve import protocol
+
+    a, b = socket.socketpair()
+    with a, b:
+        reader = protocol.LineReader(b, limit=100)
+        a.sendall(b"x" * 150 + b"\n" + b'{"ok": 1}\n')
+        with pytest.raises(protocol.TooLarge):
+            reader.read()
+        assert reader.read() == b'{"ok": 1}'
+        a.sendall(b"y" * 300_000 + b"\n" + b"next\n")  # longer than one recv
+        with pytest.raises(protocol.TooLarge):
+            reader.read()
+        assert reader.read() == b"next"
+        a.close()
+        assert reader.read() is None
