@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -106,9 +107,12 @@ def test_a_too_long_line_is_refused_whole_and_the_next_one_is_read():
         with pytest.raises(protocol.TooLarge):
             reader.read()
         assert reader.read() == b'{"ok": 1}'
-        a.sendall(b"y" * 300_000 + b"\n" + b"next\n")  # longer than one recv
+        # longer than a socket buffer: written from a thread while the reader reads
+        sender = threading.Thread(target=a.sendall, args=(b"y" * 300_000 + b"\n" + b"next\n",))
+        sender.start()
         with pytest.raises(protocol.TooLarge):
             reader.read()
+        sender.join(30)
         assert reader.read() == b"next"
         a.close()
         assert reader.read() is None
