@@ -35,7 +35,8 @@ class AgentsBox(QGroupBox):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setMaximumHeight(120)
+        # The five lines of the snippet, whole (the README's shape).
+        self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 5 + 18)
         layout.addWidget(self.text)
         self.client.currentTextChanged.connect(self._show)
         self.copy.clicked.connect(self._on_copy)

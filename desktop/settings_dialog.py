@@ -50,7 +50,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Loci settings")
         self.setObjectName("settingsDialog")
-        self.resize(640, 620)
+        self.resize(640, 800)
         self._settings = copy.deepcopy(settings)
         self._pick_folder = pick_folder or _native_folder_picker
         layout = QVBoxLayout(self)

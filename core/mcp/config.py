@@ -30,4 +30,5 @@ def snippet(client: str, command: str | None = None) -> str:
     entry: dict[str, object] = {"command": command or loci_command(), "args": ["mcp"]}
     if client == "Gemini CLI":
         entry["timeout"] = 30000  # ms for a call; the first one may wait for the index to open
-    return json.dumps({"mcpServers": {"loci": entry}}, indent=2)
+    # The README's shape: short enough to read whole in the Settings dialog.
+    return '{\n  "mcpServers": {\n    "loci": ' + json.dumps(entry) + "\n  }\n}"
