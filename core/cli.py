@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from core import __version__
 from core.model import KINDS, Hit, Progress, clock
+from core.serve.backend import EngineError
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return cmd_default(args)
         return int(args.func(args))
-    except CliError as exc:
+    except (CliError, EngineError) as exc:
         print(f"loci: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -162,9 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_errors)
 
+    from core.serve.cli import add_serve_parsers
     from core.sync.cli import add_watch_parser
 
     add_watch_parser(sub)
+    add_serve_parsers(sub)
     return parser
 
 
@@ -191,6 +194,15 @@ def _engine(settings: Any, *, rebuild: bool = False) -> Any:
     from core.app import Engine
 
     return Engine(settings, rebuild=rebuild)
+
+
+def _backend(args: argparse.Namespace | None = None) -> Any:
+    """The resident engine when one serves this index, else the index opened here."""
+    from core.serve.backend import open_backend
+
+    # --provider/--dims ask for another index than the one served: open that one here.
+    explicit = args is not None and (getattr(args, "provider", None) or getattr(args, "dims", None))
+    return open_backend(lambda: _engine(_settings(args)), remote=not explicit)
 
 
 def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False) -> T:
@@ -465,8 +477,6 @@ def check_folder(text: str, settings: Any) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from core.search import Filters
-
     _check_limit(args.limit)
     text = " ".join(args.query).strip()
     if not text and not args.file:
@@ -475,14 +485,19 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not f.is_file():
             raise CliError(f"file not found: {f}")
     settings = _settings(args)
-    filters = Filters(
-        kinds=[parse_kind(k) for k in args.kind],
-        folder=check_folder(args.folder, settings) if args.folder else "",
-        since=parse_since(args.since) if args.since else 0.0,
-    )
-    engine = _engine(settings)
+    kinds = [parse_kind(k) for k in args.kind]
+    folder = check_folder(args.folder, settings) if args.folder else ""
+    since = parse_since(args.since) if args.since else 0.0
+    engine = _backend(args)
     try:
-        hits = engine.searcher().search(text, files=args.file, filters=filters, limit=args.limit)
+        hits = engine.search(
+            text,
+            files=args.file,
+            kinds=kinds,
+            folder=folder,
+            since=since,
+            limit=args.limit,
+        )
     except Exception as exc:
         from core.embed import EmbedError
         from core.extract import ExtractError
@@ -497,9 +512,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     what = text or ", ".join(str(f) for f in args.file)
     if not hits:
-        counts = engine.store.counts()
+        counts = engine.counts()
         hint = "try other words"
-        if filters.active():
+        if args.kind or args.folder or since:
             hint += " or loosen the filters"
         if counts["pending"]:
             hint += f"; {counts['pending']} files are still waiting to be indexed"
@@ -513,10 +528,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_recall(args: argparse.Namespace) -> int:
     _check_limit(args.limit)
-    engine = _engine(_settings())
+    engine = _backend()
     path = Path(os.path.abspath(args.path))
     try:
-        hits = engine.searcher().recall(path=str(path), limit=args.limit)
+        hits = engine.recall(str(path), limit=args.limit)
     except KeyError:
         raise CliError(
             f"{path} is not in the index (is it in one of Loci's folders? run `loci index`)"
@@ -534,8 +549,7 @@ def cmd_recall(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    engine = _engine(_settings())
-    st = engine.status()
+    st = _backend().status()
     if args.json:
         print(json.dumps(st, ensure_ascii=False))
         return 0
@@ -564,24 +578,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_errors(args: argparse.Namespace) -> int:
-    engine = _engine(_settings())
-    rows = [
-        f for f in engine.store.files().values() if f.status in ("error", "unreadable", "pending")
-    ]
-    rows.sort(key=lambda f: f.path)
-    from core.scan import display_path
-
+    rows = _backend().errors()  # path, status, error; sorted by path
     if args.json:
         for f in rows:
-            row = {"path": display_path(f.path), "status": f.status, "error": f.error}
-            print(json.dumps(row, ensure_ascii=False))
+            print(json.dumps(f, ensure_ascii=False))
         return 0
     if not rows:
         print("No errors: every supported file is indexed.")
         return 0
     for f in rows:
-        label = "pending" if f.status == "pending" else "error"
-        print(f"{display_path(f.path)}\n    {label}: {f.error}")
+        label = "pending" if f["status"] == "pending" else "error"
+        print(f"{f['path']}\n    {label}: {f['error']}")
     return 0
 
 

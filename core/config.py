@@ -80,6 +80,8 @@ class Settings:
     # The bundled demo folder stands in while no folder of the user's is set; it can be
     # removed (false) and leaves for good once the user adds a folder.
     demo: bool = True
+    # `loci mcp`'s remember tool writes agents' notes here; empty: the tool is off.
+    remember_folder: str = ""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from core.config import Settings, SettingsError, data_dir, settings_path
 from desktop.icons import icon
 from desktop.player import default_player_factory
+from desktop.serving import EngineHost
 from desktop.theme import apply_theme
 from desktop.thumbnails import Thumbnailer
 from desktop.window import MainWindow
@@ -80,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # With the tray on, closing the window keeps the app (and sync) running.
     app.setQuitOnLastWindowClosed(not settings.keep_running_in_tray)
     window = build_window(settings, sync=True)
+    # `loci search` & co. are answered by this app's engine while it runs (core/serve).
+    host = EngineHost(window.bridge, data_dir())
+    app.aboutToQuit.connect(host.stop)
     # Packaging (make package-test): LOCI_STARTUP_PROBE=$(date +%s.%N) measures start-up.
     if os.environ.get("LOCI_STARTUP_PROBE"):
         _StartupProbe(window, os.environ["LOCI_STARTUP_PROBE"])

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.config import Settings, demo_folder
 from desktop import autostart
+from desktop.agents import AgentsBox
 
 GEMINI_DIMS = [0, 3072, 1536, 768, 256]
 THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
@@ -51,6 +52,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Loci settings")
         self.setObjectName("settingsDialog")
+        self.resize(640, 800)
         self._settings = copy.deepcopy(settings)
         self._pick_folder = pick_folder or _native_folder_picker
         layout = QVBoxLayout(self)
@@ -151,6 +153,8 @@ class SettingsDialog(QDialog):
         self.autostart.setChecked(autostart.supported() and autostart.is_enabled())
         look.addRow("", self.autostart)
         layout.addWidget(look_box)
+        self.agents = AgentsBox()  # the `loci mcp` snippet for Claude Desktop, Gemini CLI, Cursor
+        layout.addWidget(self.agents)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel

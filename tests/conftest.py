@@ -17,6 +17,8 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     base = tmp_path_factory.mktemp("loci-home")
     monkeypatch.setenv("LOCI_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("LOCI_DATA_DIR", str(base / "data"))
+    # Resident engines (loci watch/serve, the app) put their sockets here, not in the user's.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(base / "run"))
     for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     return base

@@ -79,9 +79,14 @@ def run_watch(
     roots: Sequence[Path] | None = None,
     out: IO[str] | None = None,
     exit_when_idle: bool = False,
+    serve: bool = True,
     **syncer_options: Any,
 ) -> int:
-    """Sync ``engine``'s folders in the foreground until a signal (or idle, if asked)."""
+    """Sync ``engine``'s folders in the foreground until a signal (or idle, if asked).
+
+    With ``serve``, the engine also answers ``loci search`` & co. on its socket meanwhile
+    (see ``core.serve``), its search matrix kept in step with every indexed change.
+    """
     from core.sync.syncer import Failure, Synced, Syncer
 
     stream = out or sys.stdout
@@ -94,6 +99,8 @@ def run_watch(
         print(f"{time.strftime('%H:%M:%S')}  {line}", file=stream, flush=True)
 
     def on_indexed(s: Synced) -> None:
+        if engine._searcher is not None:  # what is served: edits findable at once
+            engine.searcher().vectors.apply(s.report.changed_paths + s.report.deleted_paths)
         failed = {f.path for f in s.failures}
         for p in s.report.changed_paths:
             if p not in failed:
@@ -129,8 +136,13 @@ def run_watch(
         **syncer_options,
     )
     previous = _install_stop_handlers(stop)
+    server = None
     try:
         syncer.start()  # IndexLocked when another Loci is updating this index
+        if serve:
+            from core.serve.host import serve_engine
+
+            server = serve_engine(lambda: engine, engine.data, lambda: syncer.state, say)
         say(f"watching {', '.join(str(r) for r in syncer.roots)} (Ctrl-C to stop)")
         up_to_date = False
         while not stop.is_set() and not syncer.stopped.is_set():
@@ -143,11 +155,16 @@ def run_watch(
         died = syncer.stopped.is_set() and not stop.is_set()
         pending = len(syncer.queue)
         busy = syncer.state not in ("idle", "stopped")
+        if server is not None:
+            server.stop()
+            server = None
         if not syncer.stop(timeout=STOP_WAIT):
             # The worker is inside one slow read or model call. Every write is atomic, so
             # leaving now loses nothing; the OS drops the index lock as the process ends.
             say(f"the file being indexed did not finish within {STOP_WAIT:g} s; stopping anyway")
     finally:
+        if server is not None:
+            server.stop()
         _restore_handlers(previous)
     if busy or pending:
         say("stopped; changes not indexed yet are picked up at the next start")
