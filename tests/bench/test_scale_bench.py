@@ -60,9 +60,8 @@ def loci_segment(matrix: np.ndarray) -> V.Segment:
 
 
 def recall(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    return float(
-        np.mean([len(set(x[:K].tolist()) & set(y[:K].tolist())) / K for x, y in zip(a, b, strict=True)])
-    )
+    hits = [len(set(x[:K].tolist()) & set(y[:K].tolist())) for x, y in zip(a, b, strict=True)]
+    return float(np.mean(hits)) / K
 
 
 def lance_figures(matrix: np.ndarray, queries: np.ndarray, name: str, exact: list) -> dict:
