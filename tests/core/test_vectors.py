@@ -9,7 +9,7 @@ import pytest
 
 from core.search import Filters, VectorIndex
 from core.store import FileRow, FileUpdate, IndexIdentity, PieceRow, Store
-from core.vectors import Snapshot
+from core.vectors import DiskRows, Snapshot
 
 DIMS = 32
 
@@ -132,7 +132,7 @@ def test_the_delta_is_merged_past_its_threshold(store: Store, monkeypatch) -> No
 def test_the_float_rows_of_a_compact_index_are_not_held_in_memory(store: Store) -> None:
     vindex = VectorIndex(store, compact_cells=0)
     snap = vindex.snap
-    assert isinstance(snap.main.floats, np.memmap)
+    assert isinstance(snap.main.floats, DiskRows)
     assert vindex.memory_bytes() < 0.3 * len(snap) * DIMS * 4 + 4096
     meta, matrix = store.vectors()
     rows = [snap.row_of[pid] for pid in meta.column("id").to_pylist()]
