@@ -359,7 +359,7 @@ class _Builder:
         if self.floats is not None:
             self.floats[self.at : self.at + m] = floats
         else:
-            self.scratch.write(memoryview(np.ascontiguousarray(floats, dtype=np.float32)))
+            self.scratch.write(np.ascontiguousarray(floats, dtype=np.float32).data)
         if m:
             np.maximum(self.absmax, np.abs(floats).max(axis=0), out=self.absmax)
         self.at += m
@@ -385,7 +385,7 @@ class _Builder:
         self.scratch.seek(0)
         for start in range(0, self.rows, step):
             part = block[: min(step, self.rows - start)]
-            self.scratch.readinto(memoryview(part).cast("B"))
+            self.scratch.readinto(part.data.cast("B"))
             _codes_of(part, scale, codes[start : start + len(part)])
         return codes, scale
 
@@ -432,13 +432,13 @@ class DiskRows:
                 return self[np.arange(start, stop, step)]
             out = np.empty((max(0, stop - start), self.shape[1]), dtype=np.float32)
             if len(out):
-                os.preadv(self._fd, [memoryview(out).cast("B")], start * self._row_bytes)
+                os.preadv(self._fd, [out.data.cast("B")], start * self._row_bytes)
             return out
         rows = np.asarray(key, dtype=np.int64).reshape(-1)
         out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
         size = self._row_bytes
         for i, r in enumerate(rows.tolist()):
-            os.preadv(self._fd, [memoryview(out[i]).cast("B")], r * size)
+            os.preadv(self._fd, [out[i].data.cast("B")], r * size)
         return out
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
