@@ -46,6 +46,8 @@ RESCORE = 256
 # Up to this many main rows the result is proven exact; above, rescoring stops at MAX_RESCORE.
 GUARANTEE_ROWS = 200_000
 MAX_RESCORE = 4096
+# Past GUARANTEE_ROWS a Hamming scan of binary codes picks this many rows for the int8 scan.
+BINARY_POOL = 20_000
 # Merge the delta into the main segment past this share of the main rows (or DELTA_MIN rows).
 MERGE_SHARE = 0.05
 DELTA_MIN = 4096
@@ -69,6 +71,9 @@ class Segment:
     floats: np.ndarray  # float32 [n, dims]: an array, or DiskRows (read from the scratch file)
     codes: np.ndarray | None = None  # int8 [n, dims], round(floats / scale)
     scale: np.ndarray | None = None  # float32 [dims]
+    # Past GUARANTEE_ROWS: one bit per dimension (above the mean or not), a first stage.
+    bits: np.ndarray | None = None  # uint64 [n, dims / 64]
+    centre: np.ndarray | None = None  # float32 [dims]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -267,19 +272,22 @@ def _one_blas_thread() -> Any:
     return _blas.limit(limits=1, user_api="blas")
 
 
-def _approx(seg: Segment, q: np.ndarray) -> tuple[np.ndarray, float]:
-    """int8 scores of every row of ``seg`` and the bound on their error against float32."""
+def _approx(
+    seg: Segment, q: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """int8 scores of ``rows`` of ``seg`` (default all) and the bound on their error."""
     assert seg.codes is not None and seg.scale is not None
     qs = (q * seg.scale).astype(np.float32)
-    n = len(seg)
+    n = len(seg) if rows is None else len(rows)
     out = np.empty(n, dtype=np.float32)
-    rows = max(64, BLOCK_BYTES // (4 * seg.codes.shape[1]))
-    buf = np.empty((min(rows, n), seg.codes.shape[1]), dtype=np.float32)
+    step = max(64, BLOCK_BYTES // (4 * seg.codes.shape[1]))
+    buf = np.empty((min(step, n), seg.codes.shape[1]), dtype=np.float32)
     with _one_blas_thread():
-        for start in range(0, n, rows):
-            stop = min(start + rows, n)
+        for start in range(0, n, step):
+            stop = min(start + step, n)
             part = buf[: stop - start]
-            np.copyto(part, seg.codes[start:stop], casting="unsafe")
+            codes = seg.codes[start:stop] if rows is None else seg.codes[rows[start:stop]]
+            np.copyto(part, codes, casting="unsafe")
             s = part @ qs.T
             out[start:stop] = s if s.ndim == 1 else s.max(axis=1)
     # Each code is off by at most half a step of its dimension's scale.
@@ -301,17 +309,24 @@ def rank_segment(
             scores[~allowed] = -np.inf
         top = _best(scores, k)
         return top, scores[top]
-    approx, bound = _approx(seg, q)
-    if allowed is not None:
-        approx[~allowed] = -np.inf
-    want = min(k, int(np.isfinite(approx).sum()) if allowed is not None else n)
+    if seg.bits is not None and q.ndim == 1:
+        pool = _binary_pool(seg, q, allowed)
+        approx, bound = _approx(seg, q, pool)
+    else:
+        pool = None
+        approx, bound = _approx(seg, q)
+        if allowed is not None:
+            approx[~allowed] = -np.inf
+    m = len(approx)
+    want = min(k, int(np.isfinite(approx).sum()))
     if want == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    cap = n if n <= GUARANTEE_ROWS else max(MAX_RESCORE, k)
+    rows = np.arange(m) if pool is None else pool
+    cap = m if n <= GUARANTEE_ROWS else max(MAX_RESCORE, k)
     cand = _best(approx, max(RESCORE, 2 * k))
     while True:
         cand = np.sort(cand)
-        exact = _exact(seg.floats, cand, q)
+        exact = _exact(seg.floats, rows[cand], q)
         kth = np.partition(exact, len(exact) - want)[len(exact) - want]
         # A row left out scores at most (its int8 score + bound): it cannot beat the k-th.
         need = np.flatnonzero(approx >= kth - bound)
@@ -319,7 +334,27 @@ def rank_segment(
             break
         cand = need if len(need) <= cap else _best(approx, cap)
     top = _best(exact, want)
-    return cand[top], exact[top]
+    return rows[cand[top]], exact[top]
+
+
+def _binary_pool(seg: Segment, q: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Sorted rows of the BINARY_POOL nearest codes by Hamming distance (a first stage)."""
+    assert seg.bits is not None and seg.centre is not None
+    qb = np.packbits((q - seg.centre) > 0).view(np.uint64)
+    dist = np.empty(len(seg), dtype=np.uint16)
+    step = 65_536
+    for start in range(0, len(seg), step):
+        x = np.bitwise_count(np.bitwise_xor(seg.bits[start : start + step], qb))
+        dist[start : start + step] = x.sum(axis=1, dtype=np.uint16)
+    if allowed is not None:
+        dist[~allowed] = np.iinfo(np.uint16).max
+        size = min(BINARY_POOL, int(allowed.sum()))
+    else:
+        size = min(BINARY_POOL, len(seg))
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    pool = np.argpartition(dist, size - 1)[:size] if size < len(seg) else np.arange(len(seg))
+    return np.sort(pool)
 
 
 def _codes_of(floats: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
@@ -343,6 +378,7 @@ class _Builder:
         self.rows, self.dims, self.at = rows, dims, 0
         self.cols: dict[str, list[Any]] = {"id": [], "path": [], "kind": [], "mtime": []}
         self.absmax = np.zeros(dims, dtype=np.float32)
+        self.total = np.zeros(dims, dtype=np.float64)
         self.scratch: Any = None
         self.floats: np.ndarray | None = None
         if compact and rows:
@@ -362,6 +398,7 @@ class _Builder:
             self.scratch.write(np.ascontiguousarray(floats, dtype=np.float32).data)
         if m:
             np.maximum(self.absmax, np.abs(floats).max(axis=0), out=self.absmax)
+            self.total += floats.sum(axis=0, dtype=np.float64)
         self.at += m
 
     def done(self) -> Segment:
@@ -371,23 +408,32 @@ class _Builder:
         if self.floats is not None:
             return Segment(seg.ids, seg.paths, seg.kinds, seg.mtimes, self.floats)
         self.scratch.flush()
-        codes, scale = self._quantize()
+        binary = self.rows > GUARANTEE_ROWS and self.dims % 64 == 0
+        centre = (self.total / max(1, self.rows)).astype(np.float32)
+        codes, scale, bits = self._quantize(centre if binary else None)
         # The reader's own handle keeps the (already unlinked) file alive.
         floats = DiskRows(self.scratch, self.rows, self.dims)
         self.close()
-        return Segment(seg.ids, seg.paths, seg.kinds, seg.mtimes, floats, codes, scale)  # type: ignore[arg-type]
+        return Segment(
+            seg.ids, seg.paths, seg.kinds, seg.mtimes, floats, codes, scale,  # type: ignore[arg-type]
+            bits, centre if binary else None,
+        )  # fmt: skip
 
-    def _quantize(self) -> tuple[np.ndarray, np.ndarray]:
+    def _quantize(self, centre: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Any]:
         scale = np.where(self.absmax > 0, self.absmax / 127.0, 1.0).astype(np.float32)
         codes = np.empty((self.rows, self.dims), dtype=np.int8)
+        bits = None if centre is None else np.empty((self.rows, self.dims // 64), np.uint64)
         step = max(1, (8 << 20) // (4 * self.dims))
         block = np.empty((step, self.dims), dtype=np.float32)
         self.scratch.seek(0)
         for start in range(0, self.rows, step):
             part = block[: min(step, self.rows - start)]
             self.scratch.readinto(part.data.cast("B"))
+            if bits is not None and centre is not None:
+                packed = np.packbits(part > centre, axis=1)
+                bits[start : start + len(part)] = packed.view(np.uint64)
             _codes_of(part, scale, codes[start : start + len(part)])
-        return codes, scale
+        return codes, scale, bits
 
     def close(self) -> None:
         if self.scratch is not None and not self.scratch.closed:
@@ -656,6 +702,7 @@ class VectorIndex:
         total = v.delta.floats.nbytes + v.dead.nbytes
         if v.main.codes is not None:
             total += v.main.codes.nbytes
+            total += 0 if v.main.bits is None else v.main.bits.nbytes
         else:
             total += v.main.floats.nbytes
         return total

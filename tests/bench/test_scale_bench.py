@@ -124,6 +124,7 @@ def run_case(kind: str, n: int, dims: int, lance: bool = True) -> dict:
         for q, e in zip(queries[:16], exact[:16], strict=True)
     )
     mem = seg.codes.nbytes if seg.codes is not None else seg.floats.nbytes
+    mem += 0 if seg.bits is None else seg.bits.nbytes
     fig = {
         "numpy_ms": t_np,
         "loci_ms": t_loci,

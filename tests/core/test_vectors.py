@@ -149,3 +149,40 @@ def test_snapshot_build_keeps_working_for_an_in_memory_matrix() -> None:
     vindex.snap = Snapshot.build(cols, m)
     rows, scores = vindex.rank(m[4], 3)
     assert rows[0] == 4 and abs(scores[0] - 1.0) < 1e-6
+
+
+def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("core.vectors.GUARANTEE_ROWS", 100)
+    rng = np.random.default_rng(2)
+    dims = 64
+    centres = rng.standard_normal((8, dims)).astype(np.float32)
+    store = Store(tmp_path / "index", IndexIdentity("test", "vec-v1", dims))
+    rows = []
+    for i in range(400):
+        v = centres[i % 8] + 0.5 * rng.standard_normal(dims).astype(np.float32)
+        rows.append(update(f"/n/f{i:03d}.md", (v / np.linalg.norm(v))[None, :], mtime=float(i)))
+    store.write(rows)
+    meta, matrix = store.vectors()
+    ids = meta.column("id").to_pylist()
+    queries = matrix[rng.integers(0, 400, 8)] + 0.1 * rng.standard_normal((8, dims))
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+
+    monkeypatch.setattr("core.vectors.BINARY_POOL", 400)  # the pool holds every row: exact
+    vindex = VectorIndex(store, compact_cells=0)
+    assert vindex.snap.main.bits is not None
+    for q in queries:
+        rows_, scores = vindex.rank(q, 10)
+        want = np.argsort(-(matrix @ q))[:10]
+        assert [vindex.snap.ids[r] for r in rows_] == [ids[i] for i in want]
+        np.testing.assert_allclose(scores, (matrix @ q)[want], atol=1e-6)
+    # A smaller pool still finds most of them; filters reach the pool too.
+    monkeypatch.setattr("core.vectors.BINARY_POOL", 120)
+    found = []
+    for q in queries:
+        rows_, _ = vindex.rank(q, 10)
+        want = set(np.argsort(-(matrix @ q))[:10].tolist())
+        found.append(len(want & {ids.index(vindex.snap.ids[r]) for r in rows_}) / 10)
+    assert np.mean(found) >= 0.9
+    since = vindex.mask(Filters(since=390.0))
+    rows_, _ = vindex.rank(queries[0], 10, since)
+    assert sorted(vindex.snap.mtimes[rows_].tolist()) == [float(i) for i in range(390, 400)]
