@@ -170,6 +170,13 @@ def test_1m_768_real_text() -> None:
     assert fig["recall10"] >= 0.95
 
 
+@pytest.mark.skipif(not os.environ.get("LOCI_BENCH_1M"), reason="LOCI_BENCH_1M=1 (4 GB, minutes)")
+def test_1m_768_clustered() -> None:
+    fig = run_case("clustered", 1_000_000, 768, lance=False)
+    report("scale 1M x 768 clustered", load=LOAD, **fig)
+    assert fig["recall10"] >= 0.9
+
+
 def _bulk_store(folder: Path, matrix: np.ndarray) -> Store:
     """A real index of these vectors (written once, cached): one piece per file."""
     import pyarrow as pa
