@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from core import vectors as V
+from core.search import Filters
 from core.store import FileRow, FileUpdate, IndexIdentity, PieceRow, Store
 from tests.bench.conftest import report
 from tests.bench.scale_data import CACHE, scaled
@@ -248,6 +249,7 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
+from core.search import Filters
 from core.store import IndexIdentity, Store
 from core import vectors as V
 import numpy as np
@@ -272,3 +274,43 @@ def _resident(folder: Path) -> dict:
         cwd=Path(__file__).parents[2],
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class _OneFileStore:
+    """Stands in for the store's read of one edited file, so this times the index's own part."""
+
+    def __init__(self, dims: int) -> None:
+        import pyarrow as pa
+
+        self.meta = pa.table({"id": ["/edit/f.md#0"], "path": ["/edit/f.md"], "kind": ["note"],
+                              "mtime": [2.0e9]})  # fmt: skip
+        self.vec = np.ones((1, dims), dtype=np.float32) / np.sqrt(dims)
+
+    def vectors_of(self, paths: list[str]) -> tuple:
+        return self.meta, self.vec
+
+
+@pytest.mark.skipif(not os.environ.get("LOCI_BENCH_1M"), reason="LOCI_BENCH_1M=1 (4 GB, minutes)")
+def test_1m_edit_cost_inside_the_index() -> None:
+    """At 1M rows: apply() of one edited file plus the next filtered query (store read aside)."""
+    matrix, queries = scaled("real", 1_000_000, 768)
+    seg = loci_segment(matrix)
+    vindex = V.VectorIndex.__new__(V.VectorIndex)
+    vindex.store, vindex.dims, vindex.background = _OneFileStore(768), 768, True
+    vindex._lock, vindex._merging, vindex._since_merge = __import__("threading").Lock(), None, None
+    paths = np.array([f"/bench/d{i % 100:02d}/f{i:07d}.md" for i in range(len(seg))], object)
+    seg = V.Segment(seg.ids, paths, seg.kinds, seg.mtimes, seg.floats, seg.codes, seg.scale,
+                    seg.bits, seg.centre)  # fmt: skip
+    vindex.snap = V.Snapshot.of(seg, V.Segment.empty(768))
+    times = []
+    for i in range(5):
+        t = time.perf_counter()
+        vindex.apply([f"/bench/d{i:02d}/f{i:07d}.md", "/edit/f.md"])
+        rows, _ = vindex.rank(queries[i], DEPTH, vindex.mask(Filters(since=1.0), vindex.snap))
+        times.append(time.perf_counter() - t)
+    report(
+        "scale edit inside the index 1M x 768",
+        load=LOAD,
+        apply_and_query_s=statistics.median(times),
+    )
+    assert statistics.median(times) <= 1.0
