@@ -430,7 +430,7 @@ class Store:
     def count_pieces(self) -> int:
         return int(self.pieces.count_rows())
 
-    def vector_batches(self, rows: int = 65_536) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+    def vector_batches(self, rows: int = 16_384) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
         """Every piece's columns and float32 vectors, ``rows`` at a time.
 
         Each block goes from Arrow to numpy without a copy into Python objects, so opening a

@@ -50,6 +50,8 @@ MAX_RESCORE = 4096
 BINARY_POOL = 10_000
 # Merge the delta into the main segment past this share of the main rows (or DELTA_MIN rows).
 MERGE_SHARE = 0.05
+# Rows per block when a segment is read or rebuilt: 48 MB of float32 at 768 dims.
+CHUNK_ROWS = 16_384
 DELTA_MIN = 4096
 
 
@@ -631,15 +633,15 @@ class VectorIndex:
     def _fill(builder: _Builder, base: Snapshot) -> None:
         alive = ~base.dead
         main = base.main
-        for start in range(0, len(main), 65_536):
-            keep = alive[start : start + 65_536]
+        for start in range(0, len(main), CHUNK_ROWS):
+            keep = alive[start : start + CHUNK_ROWS]
             cols = {
-                "id": main.ids[start : start + 65_536][keep].tolist(),
-                "path": main.paths[start : start + 65_536][keep].tolist(),
-                "kind": main.kinds[start : start + 65_536][keep].tolist(),
-                "mtime": main.mtimes[start : start + 65_536][keep],
+                "id": main.ids[start : start + CHUNK_ROWS][keep].tolist(),
+                "path": main.paths[start : start + CHUNK_ROWS][keep].tolist(),
+                "kind": main.kinds[start : start + CHUNK_ROWS][keep].tolist(),
+                "mtime": main.mtimes[start : start + CHUNK_ROWS][keep],
             }
-            builder.add(cols, np.asarray(main.floats[start : start + 65_536])[keep])
+            builder.add(cols, np.asarray(main.floats[start : start + CHUNK_ROWS])[keep])
         d = base.delta
         builder.add(
             {"id": d.ids.tolist(), "path": d.paths.tolist(), "kind": d.kinds.tolist(),
@@ -701,8 +703,8 @@ class VectorIndex:
     def batches(self) -> Iterator[np.ndarray]:
         """The current rows' float32 vectors in blocks (for tools that need them all)."""
         v = self.snap
-        for start in range(0, len(v), 65_536):
-            yield v.vectors(np.arange(start, min(start + 65_536, len(v))))
+        for start in range(0, len(v), CHUNK_ROWS):
+            yield v.vectors(np.arange(start, min(start + CHUNK_ROWS, len(v))))
 
     def memory_bytes(self) -> int:
         """Bytes this index holds in process memory for vectors (the mapped floats excluded)."""
