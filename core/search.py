@@ -1,10 +1,10 @@
-"""Search and recall: exact dot-product ranking over a memory-resident matrix.
+"""Search and recall: exact dot-product ranking over the vector index (core/vectors.py).
 
-The matrix of every piece vector is loaded once and kept in step with the store, so a
-query costs one matrix-vector product and a partial sort — the memory-bandwidth floor.
-Each piece scores its cosine plus a bounded keyword bonus (:mod:`core.relevance`); results
-are grouped per file, ordered by that one score, and cut at the embedder's score floor so that
-"no good match" is said honestly.
+The index holds every piece vector, kept in step with the store; a query costs one scan
+of it (float32, or int8 with exact rescoring at scale) and a partial sort. Each piece scores
+its cosine plus a bounded keyword bonus (:mod:`core.relevance`); results are grouped per file,
+ordered by that one score, and cut at the embedder's score floor so that "no good match" is
+said honestly.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from core.embed.base import SEARCH, Embedder, Query, normalise
 from core.extract import extract, kind_of
 from core.model import Hit, MediaPart, Piece
 from core.store import Store
+from core.vectors import Snapshot, VectorIndex
 
 SNIPPET_CHARS = 240
 COMBINED, VECTOR, KEYWORD = "combined", "vector", "keyword"
@@ -42,110 +43,6 @@ class Filters:
 
     def active(self) -> bool:
         return bool(self.kinds or self.folder or self.since)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One consistent state of the matrix and its columns; replaced whole, never mutated."""
-
-    ids: list[str]
-    paths: np.ndarray
-    kinds: np.ndarray
-    mtimes: np.ndarray
-    matrix: np.ndarray
-    row_of: dict[str, int]
-
-    @classmethod
-    def build(cls, cols: dict[str, list], matrix: np.ndarray) -> Snapshot:
-        ids = list(cols["id"])
-        return cls(
-            ids=ids,
-            paths=np.array(cols["path"], dtype=object),
-            kinds=np.array(cols["kind"], dtype=object),
-            mtimes=np.array(cols["mtime"], dtype=np.float64),
-            matrix=np.ascontiguousarray(matrix, dtype=np.float32),
-            row_of={pid: i for i, pid in enumerate(ids)},
-        )
-
-
-class VectorIndex:
-    """All piece vectors as one contiguous float32 matrix, plus the columns filters need.
-
-    Updates build a new :class:`Snapshot` and swap it in with one assignment, so a search
-    running on another thread always sees one consistent state.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.dims = store.ident.dims
-        self.reload()
-
-    def reload(self) -> None:
-        meta, matrix = self.store.vectors()
-        self.snap = Snapshot.build(meta.to_pydict(), matrix)
-
-    # Read-only views of the current snapshot.
-    ids = property(lambda self: self.snap.ids)
-    paths = property(lambda self: self.snap.paths)
-    kinds = property(lambda self: self.snap.kinds)
-    mtimes = property(lambda self: self.snap.mtimes)
-    matrix = property(lambda self: self.snap.matrix)
-    row_of = property(lambda self: self.snap.row_of)
-
-    def __len__(self) -> int:
-        return len(self.snap.ids)
-
-    def apply(self, changed_paths: Iterable[str]) -> None:
-        """Re-read just these files' rows (after an index run touched them)."""
-        changed = set(changed_paths)
-        if not changed:
-            return
-        old = self.snap
-        keep = np.fromiter((p not in changed for p in old.paths), dtype=bool, count=len(old.ids))
-        meta, fresh = self.store.vectors_of(sorted(changed))
-        cols = meta.to_pydict()
-        merged = {
-            "id": [pid for pid, k in zip(old.ids, keep, strict=True) if k] + cols["id"],
-            "path": list(old.paths[keep]) + cols["path"],
-            "kind": list(old.kinds[keep]) + cols["kind"],
-            "mtime": list(old.mtimes[keep]) + cols["mtime"],
-        }
-        self.snap = Snapshot.build(merged, np.concatenate([old.matrix[keep], fresh]))
-
-    def mask(self, filters: Filters, snap: Snapshot | None = None) -> np.ndarray | None:
-        if not filters.active():
-            return None
-        v = snap or self.snap
-        n = len(v.ids)
-        mask = np.ones(n, dtype=bool)
-        if filters.kinds:
-            mask &= np.isin(v.kinds, list(filters.kinds))
-        if filters.folder:
-            prefix = os.path.abspath(os.path.expanduser(filters.folder)).rstrip(os.sep) + os.sep
-            mask &= np.fromiter((p.startswith(prefix) for p in v.paths), bool, n)
-        if filters.since:
-            mask &= v.mtimes >= filters.since
-        return mask
-
-    def rank(
-        self,
-        q: np.ndarray,
-        k: int,
-        mask: np.ndarray | None = None,
-        snap: Snapshot | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and scores of the ``k`` best pieces for ``q``, best first."""
-        matrix = (snap or self.snap).matrix
-        n = len(matrix)
-        if n == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = matrix @ q
-        if mask is not None:
-            scores[~mask] = -np.inf
-        k = min(k, n)
-        top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
-        order = top[np.argsort(-scores[top])]
-        return order, scores[order]
 
 
 class Searcher:
@@ -204,7 +101,7 @@ class Searcher:
         snap = self.vectors.snap  # one consistent state for the whole call
         key = path_key(os.path.abspath(path))
         if len(snap.ids) and (rows := np.flatnonzero(snap.paths == key)).size:
-            mean = snap.matrix[rows].mean(axis=0)
+            mean = snap.vectors(rows).mean(axis=0)
             if mean.any():  # keyword-only rows (a local-only folder) carry zero vectors
                 return normalise(mean)
         return None
@@ -293,7 +190,7 @@ class Searcher:
         if mode == COMBINED:
             evidence = self._evidence(snap, keywords, mask)
             for row in evidence.rows():
-                cosine.setdefault(row, float(snap.matrix[row] @ q))
+                cosine.setdefault(row, float(snap.vector(row) @ q))
         relevant: dict[int, float] = {}  # row -> the one score that orders and is shown
         for row, cos in cosine.items():
             if evidence is None:
@@ -374,28 +271,18 @@ class Searcher:
             if not len(rows):
                 raise KeyError(f"{path} is not in the index")
             # Each other piece scores by its best match among this file's pieces.
-            source = snap.matrix[rows]
-            scores = (snap.matrix @ source.T).max(axis=1)
-            q = None
+            q = snap.vectors(rows)
         else:
             key = ""
             q = self.memory_vector(text)
-            scores = snap.matrix @ q
         if floor is None:
             # Memory-to-memory scores run higher than query-to-memory ones for some models.
             floor = getattr(self.embedder, "recall_floor", self.embedder.score_floor)
-        n = len(scores)
-        if key:
-            scores = np.where(snap.paths == key, -np.inf, scores)
-        depth = min(n, limit * 8 + 32)
-        if depth == 0:
-            return []
-        top = np.argpartition(scores, n - depth)[n - depth :]
-        order = top[np.argsort(-scores[top])]
+        mask = snap.paths != key if key else None
+        rows, scores = self.vectors.rank(q, limit * 8 + 32, mask, snap)
         best: dict[str, int] = {}
         cosine: dict[int, float] = {}
-        for row in order.tolist():
-            s = float(scores[row])
+        for row, s in zip(rows.tolist(), scores.tolist(), strict=True):
             if s < floor:
                 break
             p = snap.paths[row]

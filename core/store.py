@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -426,6 +426,30 @@ class Store:
         else:
             matrix = np.zeros((0, self.ident.dims), dtype=np.float32)
         return table.drop_columns(["vector"]), np.ascontiguousarray(matrix, dtype=np.float32)
+
+    def count_pieces(self) -> int:
+        return int(self.pieces.count_rows())
+
+    def vector_batches(self, rows: int = 16_384) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+        """Every piece's columns and float32 vectors, ``rows`` at a time.
+
+        Each block goes from Arrow to numpy without a copy into Python objects, so opening a
+        big index holds one block of floats at a time, not all of them twice.
+        """
+        reader = (
+            self.pieces.search()
+            .select(["id", "path", "kind", "mtime", "vector"])
+            .limit(None)
+            .to_batches(rows)
+        )
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            vec = batch.column("vector")
+            floats = vec.flatten().to_numpy().reshape(-1, self.ident.dims)
+            cols = {name: batch.column(name).to_pylist() for name in ("id", "path", "kind")}
+            cols["mtime"] = batch.column("mtime").to_numpy()
+            yield cols, floats
 
     def vectors_of(self, paths: Sequence[str]) -> tuple[Any, np.ndarray]:
         from lancedb.expr import col

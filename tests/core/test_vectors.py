@@ -1,0 +1,188 @@
+"""The vector index answers exactly as a float32 scan of the store, through edits and merges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.search import Filters, VectorIndex
+from core.store import FileRow, FileUpdate, IndexIdentity, PieceRow, Store
+from core.vectors import DiskRows, Snapshot
+
+DIMS = 32
+
+
+def unit(rng: np.random.Generator, n: int, centre: np.ndarray | None = None) -> np.ndarray:
+    """Clustered vectors (real embeddings crowd together; that is where int8 has to be exact)."""
+    v = rng.standard_normal((n, DIMS)).astype(np.float32)
+    if centre is not None:
+        v = centre + 0.35 * v
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def update(path: str, vectors: np.ndarray, kind: str = "note", mtime: float = 1000.0) -> FileUpdate:
+    row = FileRow(path, mtime, 1, "sha", "indexed", pieces=len(vectors), indexed_at=mtime)
+    pieces = [
+        PieceRow(i, kind, "text/plain", path, f"text {i}", {}, v) for i, v in enumerate(vectors)
+    ]
+    return FileUpdate(row, pieces)
+
+
+def exact(store: Store, q: np.ndarray, k: int, keep=None) -> tuple[list[str], np.ndarray]:
+    meta, matrix = store.vectors()
+    cols = meta.to_pydict()
+    scores = matrix @ q if q.ndim == 1 else (matrix @ q.T).max(axis=1)
+    rows_of = zip(cols["path"], cols["kind"], cols["mtime"], strict=True)
+    ok = [keep is None or keep(p, kd, m) for p, kd, m in rows_of]
+    rows = [i for i in np.argsort(-scores, kind="stable") if ok[i]][:k]
+    return [cols["id"][i] for i in rows], scores[rows]
+
+
+def same(vindex: VectorIndex, store: Store, q: np.ndarray, k: int, filters=None, keep=None) -> None:
+    snap = vindex.snap
+    mask = vindex.mask(filters, snap) if filters else None
+    rows, scores = vindex.rank(q, k, mask, snap)
+    want_ids, want_scores = exact(store, q, k, keep)
+    assert [snap.ids[r] for r in rows] == want_ids
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-6)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "index", IndexIdentity("test", "vec-v1", DIMS))
+    rng = np.random.default_rng(3)
+    centres = unit(rng, 4)
+    s.write(
+        [
+            update(f"/n/{'ab'[i % 2]}/f{i:03d}.md", unit(rng, 1 + i % 3, centres[i % 4]),
+                   kind="note" if i % 3 else "image", mtime=1000.0 + i)
+            for i in range(300)
+        ]
+    )  # fmt: skip
+    return s
+
+
+@pytest.mark.parametrize("compact_cells", [0, 10**9], ids=["int8", "float"])
+def test_edits_and_deletes_keep_results_and_scores_exact(store: Store, compact_cells: int) -> None:
+    vindex = VectorIndex(store, compact_cells=compact_cells, background=False)
+    assert (vindex.snap.main.codes is not None) == (compact_cells == 0)
+    rng = np.random.default_rng(5)
+    queries = unit(rng, 6)
+    for q in queries:
+        same(vindex, store, q, 10)
+        same(vindex, store, q, 112)
+
+    main_before = vindex.snap.main
+    for step in range(5):
+        edited = [f"/n/a/f{i:03d}.md" for i in range(step * 10, step * 10 + 7, 2)]
+        store.write([update(p, unit(rng, 1 + step % 3)) for p in edited])
+        store.write([update(f"/n/b/new{step}.md", unit(rng, 2))])
+        gone = [f"/n/b/f{i:03d}.md" for i in range(101 + step * 10, 107 + step * 10, 2)]
+        store.delete(gone)
+        vindex.apply(edited + gone + [f"/n/b/new{step}.md"])
+        assert vindex.snap.main is main_before  # no copy of the main matrix on an edit
+        for q in queries:
+            same(vindex, store, q, 10)
+        assert not any(p in set(gone) for p in vindex.snap.paths)
+    assert len(vindex) == store.count_pieces()
+
+    # Filters see the delta and never the masked rows.
+    folder = Filters(kinds=["note"], folder="/n/b")
+    for q in queries[:3]:
+        same(vindex, store, q, 20, folder, lambda p, kd, m: kd == "note" and p.startswith("/n/b/"))
+        same(vindex, store, q, 20, Filters(since=1200.0), lambda p, kd, m: m >= 1200.0)
+    # Several query vectors (recall from a file): each row scores by its best match.
+    same(vindex, store, queries[:3], 15)
+
+    vindex.merge(wait=True)
+    assert vindex.snap.main is not main_before and len(vindex.snap.delta) == 0
+    for q in queries:
+        same(vindex, store, q, 10)
+
+
+def test_a_merge_keeps_edits_made_while_it_runs(store: Store) -> None:
+    vindex = VectorIndex(store, compact_cells=0)
+    rng = np.random.default_rng(9)
+    store.write([update("/n/a/f000.md", unit(rng, 3))])
+    vindex.apply(["/n/a/f000.md"])
+    vindex.merge(wait=False)
+    store.write([update("/n/a/f002.md", unit(rng, 1)), update("/n/late.md", unit(rng, 2))])
+    store.delete(["/n/b/f001.md"])
+    vindex.apply(["/n/a/f002.md", "/n/late.md", "/n/b/f001.md"])
+    vindex.wait()
+    for q in unit(rng, 5):
+        same(vindex, store, q, 10)
+    assert len(vindex) == store.count_pieces()
+
+
+def test_the_delta_is_merged_past_its_threshold(store: Store, monkeypatch) -> None:
+    monkeypatch.setattr("core.vectors.DELTA_MIN", 8)
+    vindex = VectorIndex(store, compact_cells=0, background=False)
+    rng = np.random.default_rng(1)
+    paths = [f"/n/a/f{i:03d}.md" for i in range(0, 40, 2)]
+    store.write([update(p, unit(rng, 1)) for p in paths])
+    vindex.apply(paths)
+    assert len(vindex.snap.delta) == 0 and not vindex.snap.dead.any()
+    for q in unit(rng, 3):
+        same(vindex, store, q, 10)
+
+
+def test_the_float_rows_of_a_compact_index_are_not_held_in_memory(store: Store) -> None:
+    vindex = VectorIndex(store, compact_cells=0)
+    snap = vindex.snap
+    assert isinstance(snap.main.floats, DiskRows)
+    assert vindex.memory_bytes() < 0.3 * len(snap) * DIMS * 4 + 4096
+    meta, matrix = store.vectors()
+    rows = [snap.row_of[pid] for pid in meta.column("id").to_pylist()]
+    assert np.array_equal(snap.vectors(rows), matrix)
+    assert np.array_equal(snap.vector(rows[7]), matrix[7])
+
+
+def test_snapshot_build_keeps_working_for_an_in_memory_matrix() -> None:
+    rng = np.random.default_rng(0)
+    m = unit(rng, 50)
+    cols = {"id": [f"p{i}" for i in range(50)], "path": ["/x"] * 50, "kind": ["note"] * 50,
+            "mtime": [0.0] * 50}  # fmt: skip
+    vindex = VectorIndex.__new__(VectorIndex)
+    vindex.snap = Snapshot.build(cols, m)
+    rows, scores = vindex.rank(m[4], 3)
+    assert rows[0] == 4 and abs(scores[0] - 1.0) < 1e-6
+
+
+def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("core.vectors.GUARANTEE_ROWS", 100)
+    rng = np.random.default_rng(2)
+    dims = 64
+    centres = rng.standard_normal((8, dims)).astype(np.float32)
+    store = Store(tmp_path / "index", IndexIdentity("test", "vec-v1", dims))
+    rows = []
+    for i in range(400):
+        v = centres[i % 8] + 0.5 * rng.standard_normal(dims).astype(np.float32)
+        rows.append(update(f"/n/f{i:03d}.md", (v / np.linalg.norm(v))[None, :], mtime=float(i)))
+    store.write(rows)
+    meta, matrix = store.vectors()
+    ids = meta.column("id").to_pylist()
+    queries = matrix[rng.integers(0, 400, 8)] + 0.1 * rng.standard_normal((8, dims))
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+
+    monkeypatch.setattr("core.vectors.BINARY_POOL", 400)  # the pool holds every row: exact
+    vindex = VectorIndex(store, compact_cells=0)
+    assert vindex.snap.main.bits is not None
+    for q in queries:
+        rows_, scores = vindex.rank(q, 10)
+        want = np.argsort(-(matrix @ q))[:10]
+        assert [vindex.snap.ids[r] for r in rows_] == [ids[i] for i in want]
+        np.testing.assert_allclose(scores, (matrix @ q)[want], atol=1e-6)
+    # A smaller pool still finds most of them; filters reach the pool too.
+    monkeypatch.setattr("core.vectors.BINARY_POOL", 120)
+    found = []
+    for q in queries:
+        rows_, _ = vindex.rank(q, 10)
+        want = set(np.argsort(-(matrix @ q))[:10].tolist())
+        found.append(len(want & {ids.index(vindex.snap.ids[r]) for r in rows_}) / 10)
+    assert np.mean(found) >= 0.9
+    since = vindex.mask(Filters(since=390.0))
+    rows_, _ = vindex.rank(queries[0], 10, since)
+    assert sorted(vindex.snap.mtimes[rows_].tolist()) == [float(i) for i in range(390, 400)]
