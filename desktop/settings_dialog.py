@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -52,10 +54,21 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Loci settings")
         self.setObjectName("settingsDialog")
-        self.resize(640, 800)
         self._settings = copy.deepcopy(settings)
         self._pick_folder = pick_folder or _native_folder_picker
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        # The boxes scroll, the buttons stay: the dialog fits a 768-pixel-high laptop screen.
+        body = QWidget()
+        body.setObjectName("settingsBody")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("settingsScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll)
 
         folders_box = QGroupBox("Folders")
         fl = QVBoxLayout(folders_box)
@@ -162,13 +175,17 @@ class SettingsDialog(QDialog):
         plain_buttons(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         for button in (self.add_button, self.remove_button):
             button.setAutoDefault(False)  # Enter saves; it never adds a folder
         self._on_provider()
         self._update_hint()
-        # Tall enough for every wrapped line at this width (the privacy note wraps to four).
-        self.resize(640, self.sizeHint().height())
+        # Tall enough for every wrapped line at this width (the privacy note wraps to four),
+        # but never taller than the screen: past that the boxes scroll.
+        body.setMinimumWidth(body.sizeHint().width())
+        want = body.sizeHint().height() + buttons.sizeHint().height() + 40
+        screen = self.screen().availableGeometry().height() if self.screen() else want
+        self.resize(660, min(want, int(screen * 0.9)))
 
     # ---- folders ----
 

@@ -160,6 +160,18 @@ def _takes_on_failed(fn: Callable[..., Any]) -> bool:
         return False
 
 
+def default_size() -> tuple[int, int]:
+    """1180×760, or less where the screen is smaller (a 1366×768 laptop): the whole window,
+    its frame and the desktop's panels fit, down to the 800×560 the layout is made for."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 1180, 760
+    room = screen.availableGeometry()
+    return max(800, min(1180, room.width() - 40)), max(560, min(760, room.height() - 80))
+
+
 def words(text: str) -> list[str]:
     """The query's words worth highlighting: the engine's own rule (no stop words)."""
     from core.search import query_terms
@@ -206,7 +218,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Loci")
         self.setWindowIcon(icon("loci"))
         self.setAcceptDrops(True)
-        self.resize(1180, 760)
+        self.resize(*default_size())
         self._build()
         self._connect()
         self._shortcuts()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.model import Hit
 from desktop.results import HitDelegate
@@ -77,3 +77,26 @@ def test_a_card_snippet_shows_whole_lines_ending_in_an_ellipsis(make_window, cor
         Hit(**{**hit.__dict__, "snippet": "the burst pipes"}), [], window.palette(), font, box
     )
     assert short.toPlainText() == "the burst pipes"
+
+
+def test_window_and_settings_fit_a_small_screen(make_window, corpus, qtbot):
+    """The default size fits the screen (offscreen: 800×600), and Settings scrolls its boxes
+    while Save and Cancel stay in view."""
+    from desktop.settings_dialog import SettingsDialog
+    from desktop.window import default_size
+
+    room = QApplication.primaryScreen().availableGeometry()
+    width, height = default_size()
+    assert (800, 560) <= (width, height) and width <= max(800, room.width())
+    assert height <= max(560, room.height())
+    window = make_window([corpus])
+    dialog = SettingsDialog(window.settings, parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.height() <= room.height()
+    assert dialog.scroll.widget().sizeHint().height() > dialog.scroll.viewport().height()
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    assert save.isVisible()
+    for corner in (save.rect().topLeft(), save.rect().bottomRight()):
+        assert dialog.rect().contains(save.mapTo(dialog, corner))
