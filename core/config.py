@@ -1,6 +1,7 @@
 """Settings: a typed model saved as TOML in the platform config folder.
 
-``LOCI_CONFIG_DIR`` and ``LOCI_DATA_DIR`` override the folders (tests, portable installs).
+``LOCI_CONFIG_DIR``, ``LOCI_DATA_DIR`` and ``LOCI_CACHE_DIR`` override the folders (tests,
+portable installs).
 The Gemini API key is never stored here: it lives in the environment or the keyring.
 """
 
@@ -32,6 +33,16 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Rebuildable copies (the offline model in a fast-loading form); safe to delete."""
+    env = os.environ.get("LOCI_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP))
 
 
 def private_dir(path: Path) -> Path:

@@ -215,8 +215,9 @@ class Store:
     """One index folder: open or create its tables, read and replace files' pieces."""
 
     def __init__(self, folder: Path, ident: IndexIdentity) -> None:
-        import lancedb
+        from core.lance_import import import_lancedb
 
+        lancedb = import_lancedb()
         self.folder = folder
         self.ident = ident
         folder.mkdir(parents=True, exist_ok=True)

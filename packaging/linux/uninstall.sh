@@ -10,6 +10,7 @@ APP_ID=io.github.loci_desktop.Loci
 DESKTOP_ID=loci-desktop
 DATA=${XDG_DATA_HOME:-$HOME/.local/share}
 CONFIG=${XDG_CONFIG_HOME:-$HOME/.config}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}
 BIN=$HOME/.local/bin
 LIB=$HOME/.local/lib/loci
 
@@ -33,6 +34,8 @@ for name in loci loci-desktop; do
     fi
 done
 rm -rf "$LIB"
+# Only rebuildable copies (the offline model in a fast-loading form): no use without Loci.
+rm -rf "$CACHE/loci"
 
 if [ -n "$purge" ]; then
     rm -rf "$DATA/loci" "$CONFIG/loci"

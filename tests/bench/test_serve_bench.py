@@ -55,6 +55,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         "LOCI_DATA_DIR": str(base / "data"),
         "XDG_RUNTIME_DIR": str(runtime),
         "OPENBLAS_NUM_THREADS": "1",
+        # the model's fast-loading copy, written by the index run below (as on a first run)
+        "LOCI_CACHE_DIR": str(base / "cache"),
     }
     started = time.perf_counter()
     subprocess.run([*LOCI, "index", str(base / "notes")], env=env, cwd=ROOT, check=True)

@@ -153,6 +153,9 @@ def test_install_and_uninstall_under_a_home(tmp_path: Path):
     autostart.write_text("[Desktop Entry]\n", encoding="utf-8")
     index = share / "loci" / "index"
     index.mkdir(parents=True)
+    model_copy = tmp_path / ".cache" / "loci" / "usem3-0123456789abcdef"
+    model_copy.mkdir(parents=True)
+    (model_copy / "table.npy").write_bytes(b"rebuildable")
 
     subprocess.run(["sh", str(LINUX / "uninstall.sh")], env=env, check=True, capture_output=True)
     left = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".cache")]
