@@ -24,6 +24,15 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The offline model's fast-load copy (LOCI_CACHE_DIR): built once per test run in a
+    temporary folder, shared by every test and CLI subprocess, never in the real ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOCI_CACHE_DIR", str(tmp_path_factory.mktemp("loci-cache")))
+        yield
+
+
 @pytest.fixture
 def hash_embedder():
     from tests.helpers import HashEmbedder
