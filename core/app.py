@@ -124,7 +124,9 @@ class Engine:
 
     def searcher(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = Searcher(self.store, self.embedder, VectorIndex(self.store))
+            self._searcher = Searcher(
+                self.store, self.embedder, VectorIndex(self.store), readers=self._readers
+            )
         return self._searcher
 
     def status(self) -> dict[str, Any]:
