@@ -10,6 +10,7 @@ from typing import Any
 from core import embed
 from core.config import Settings, SettingsError, data_dir, private_dir
 from core.embed.base import Embedder
+from core.extract.readers import Readers, default_readers
 from core.index import Indexer, IndexReport
 from core.lock import IndexLock
 from core.model import Progress
@@ -47,8 +48,13 @@ class Engine:
         embedder: Embedder | None = None,
         rebuild: bool = False,
         fresh: bool = False,
+        readers: Readers | None = None,
     ) -> None:
         self.settings = settings
+        # The OCR / speech / photo-tag models media are read with; by default the process's
+        # shared ones. Tests of other things pass cheap ones: running the real models on every
+        # synthetic photo costs seconds per test and tests nothing of theirs.
+        self._readers = readers
         self.data = private_dir(data or data_dir())
         self.embedder = embedder or make_embedder(settings)
         ident = IndexIdentity(self.embedder.provider, self.embedder.model_id, self.embedder.dims)
@@ -76,13 +82,12 @@ class Engine:
             budget=Budget(float(self.settings.budget_usd or 0.0)),
         )
 
-    def readers(self) -> Any:
+    def readers(self) -> Readers:
         """The media readers; re-encoded media only for a provider that embeds media."""
         from dataclasses import replace
 
-        from core.extract.readers import default_readers
-
-        return replace(default_readers(), media_bytes="audio" in self.embedder.modalities)
+        readers = self._readers or default_readers()
+        return replace(readers, media_bytes="audio" in self.embedder.modalities)
 
     def index(self, roots: Sequence[Path] | None = None) -> Generator[Progress, None, IndexReport]:
         with self.lock:  # IndexLocked (an IndexError_) when another Loci is updating it
@@ -119,7 +124,9 @@ class Engine:
 
     def searcher(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = Searcher(self.store, self.embedder, VectorIndex(self.store))
+            self._searcher = Searcher(
+                self.store, self.embedder, VectorIndex(self.store), readers=self._readers
+            )
         return self._searcher
 
     def status(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 from core import relevance
 from core.embed.base import SEARCH, Embedder, Query, normalise
 from core.extract import extract, kind_of
+from core.extract.readers import Readers
 from core.model import Hit, MediaPart, Piece
 from core.store import Store
 from core.vectors import Snapshot, VectorIndex
@@ -46,10 +47,17 @@ class Filters:
 
 
 class Searcher:
-    def __init__(self, store: Store, embedder: Embedder, vectors: VectorIndex) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        readers: Readers | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.vectors = vectors
+        self.readers = readers  # a query file not in the index is read with these (None: default)
 
     # ---- queries ----
 
@@ -119,7 +127,7 @@ class Searcher:
         stored = self.stored_vector(path)
         if stored is not None:
             return stored
-        pieces = [p for p in extract(Path(path)) if p.embed]
+        pieces = [p for p in extract(Path(path), self.readers) if p.embed]
         if not pieces:
             raise NothingToSearch(f"{path} has nothing to search with (it is empty)")
         return normalise(self.embedder.embed_documents(pieces).mean(axis=0))

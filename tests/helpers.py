@@ -12,7 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from core.embed.base import EmbedError, Query, normalise
+from core.extract.readers import Readers
 from core.model import Piece
+
+# No OCR, speech or photo-tag model: media are indexed by name, folder, date and time. For
+# tests of something else; the real models are tested in tests/core/test_media*.py.
+NO_MODELS = Readers(media_bytes=False)
 
 
 class HashEmbedder:

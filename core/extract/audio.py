@@ -14,9 +14,6 @@ from core.extract.media import Segment, clock, encode_mp3, segments
 from core.extract.readers import Readers
 from core.model import MediaPart, Piece
 
-SEGMENT_SECONDS = 180.0  # Gemini Embedding 2 hears at most 180 s per request
-OVERLAP_SECONDS = 5.0  # a sentence cut at a boundary is heard whole in one of the two pieces
-
 MIME = {
     ".mp3": "audio/mpeg",
     ".wav": "audio/wav",
@@ -32,7 +29,8 @@ MIME = {
 def extract_audio(path: Path, readers: Readers) -> list[Piece]:
     mime = MIME.get(path.suffix.lower(), "audio/mpeg")
     pieces = []
-    for seg in segments(path, SEGMENT_SECONDS, OVERLAP_SECONDS, video=False):
+    window = readers.audio_window  # ≤ 180 s: what Gemini hears per request
+    for seg in segments(path, window.seconds, window.overlap, video=False):
         spoken = transcript(seg, readers)
         media = []
         if readers.media_bytes and seg.samples.size:

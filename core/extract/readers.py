@@ -60,6 +60,21 @@ class Tagger(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Window:
+    """How a recording is cut into pieces: at most ``seconds`` long, each one starting
+    ``overlap`` seconds before the one before it ends."""
+
+    seconds: float
+    overlap: float
+
+
+# Gemini Embedding 2 hears at most 180 s of audio and watches at most 120 s of video per
+# request. The overlap: a sentence cut at a boundary is heard whole in one of the two pieces.
+AUDIO_WINDOW = Window(seconds=180.0, overlap=5.0)
+VIDEO_WINDOW = Window(seconds=120.0, overlap=2.0)
+
+
 @dataclass
 class Readers:
     """What extractors may use to read media; ``None`` turns a reader off.
@@ -67,12 +82,18 @@ class Readers:
     ``media_bytes``: re-encode audio/video segments (MP3 / MP4) and keyframes for providers
     that embed media (Gemini). A text-only provider does not need them, and skipping them
     saves the encoding time.
+
+    ``audio_window`` / ``video_window``: how recordings are cut; the app always uses the
+    provider limits above. Tests of the cutting itself pass short windows so that they need
+    seconds of generated media, not minutes.
     """
 
     ocr: Ocr | None = None
     transcriber: Transcriber | None = None
     tagger: Tagger | None = None
     media_bytes: bool = True
+    audio_window: Window = AUDIO_WINDOW
+    video_window: Window = VIDEO_WINDOW
 
 
 _default: Readers | None = None

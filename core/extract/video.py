@@ -14,9 +14,6 @@ from core.extract.media import Segment, encode_jpeg, encode_mp4, segments
 from core.extract.readers import Readers
 from core.model import MediaPart, Piece
 
-SEGMENT_SECONDS = 120.0  # Gemini Embedding 2 watches at most 120 s per request
-OVERLAP_SECONDS = 2.0
-
 MIME = {
     ".mp4": "video/mp4",
     ".m4v": "video/mp4",
@@ -30,7 +27,8 @@ MIME = {
 def extract_video(path: Path, readers: Readers) -> list[Piece]:
     mime = MIME.get(path.suffix.lower(), "video/mp4")
     pieces = []
-    for seg in segments(path, SEGMENT_SECONDS, OVERLAP_SECONDS, video=True):
+    window = readers.video_window  # ≤ 120 s: what Gemini watches per request
+    for seg in segments(path, window.seconds, window.overlap, video=True):
         key = keyframe(seg)
         texts = [transcript(seg, readers)]
         if key is not None and readers.ocr is not None:

@@ -5,7 +5,7 @@ from core.config import Settings
 from core.index import Indexer, IndexReport
 from core.scan import Excluder
 from core.store import IndexIdentity, Store
-from tests.helpers import HashEmbedder, make_image, write
+from tests.helpers import NO_MODELS, HashEmbedder, make_image, write
 
 
 def run(indexer: Indexer, roots: list[Path]) -> IndexReport:
@@ -21,7 +21,7 @@ def run(indexer: Indexer, roots: list[Path]) -> IndexReport:
 def make(tmp_path: Path, embedder: HashEmbedder | None = None) -> tuple[Indexer, Store]:
     embedder = embedder or HashEmbedder()
     store = Store.open(tmp_path / "data", IndexIdentity("test", "hash-v1", embedder.dims))
-    return Indexer(store, embedder, Excluder(Settings().excludes)), store
+    return Indexer(store, embedder, Excluder(Settings().excludes), readers=NO_MODELS), store
 
 
 def notes(root: Path, n: int = 5) -> None:
@@ -151,14 +151,15 @@ def test_a_folder_removed_from_the_settings_leaves_the_index(tmp_path: Path) -> 
     mine = tmp_path / "mine"
     notes(mine, 2)
     embedder = HashEmbedder()
-    demo = Engine(Settings(), data=tmp_path / "data", embedder=embedder)  # the sample
+    # the sample folder
+    demo = Engine(Settings(), data=tmp_path / "data", embedder=embedder, readers=NO_MODELS)
     run_all(demo)
     assert demo.status()["demo"] is True and demo.status()["files"] >= 5
     assert all(p.startswith(str(demo_folder())) for p in demo.store.files())
 
     # the user's folder arrives: reading alone already counts only it, writing nothing
     settings = Settings(folders=[str(mine)], demo=False)
-    engine = Engine(settings, data=tmp_path / "data", embedder=embedder)
+    engine = Engine(settings, data=tmp_path / "data", embedder=embedder, readers=NO_MODELS)
     before = engine.status()
     assert (before["demo"], before["files"], before["outside"]) == (
         False,

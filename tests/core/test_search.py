@@ -8,7 +8,7 @@ import pytest
 from core.app import Engine
 from core.config import Settings
 from core.search import Filters, make_snippet
-from tests.helpers import HashEmbedder, make_image, write
+from tests.helpers import NO_MODELS, HashEmbedder, make_image, write
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def engine(tmp_path: Path) -> Engine:
     old = write(root / "old" / "ancient.md", "Miso the tabby cat as a kitten\n")
     os.utime(old, (1_000_000_000, 1_000_000_000))
     settings = Settings(folders=[str(root)])
-    eng = Engine(settings, data=tmp_path / "data", embedder=HashEmbedder())
+    eng = Engine(settings, data=tmp_path / "data", embedder=HashEmbedder(), readers=NO_MODELS)
     for _ in eng.index():
         pass
     return eng

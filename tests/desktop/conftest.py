@@ -21,7 +21,7 @@ from desktop.app import build_window
 from desktop.player import default_player_factory
 from desktop.window import MainWindow
 from desktop.worker import InlineExecutor
-from tests.helpers import HashEmbedder, make_image, make_pdf, write
+from tests.helpers import NO_MODELS, HashEmbedder, make_image, make_pdf, write
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
@@ -115,7 +115,8 @@ WindowFactory = Callable[..., MainWindow]
 
 @pytest.fixture
 def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory:
-    """Build a window over ``folders`` with the hash embedder; ``threads=True`` for real pools."""
+    """Build a window over ``folders`` with the hash embedder; ``threads=True`` for real pools,
+    ``models=True`` for the real OCR / speech / photo-tag models."""
 
     def factory(
         folders: list[Path],
@@ -127,13 +128,18 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         player: bool = True,
         opener: Any = None,
         revealer: Any = None,
+        models: bool = False,
         **settings_fields: Any,
     ) -> MainWindow:
         embedder = embedder or HashEmbedder()
         settings = Settings(folders=[str(f) for f in folders], **settings_fields)
+        # the real models cost seconds per synthetic photo and are the media tests' business
+        readers = None if models else NO_MODELS
 
         def engine_factory(s: Settings, rebuild: bool) -> Engine:
-            return Engine(s, data=tmp_path / "data", embedder=embedder, rebuild=rebuild)
+            return Engine(
+                s, data=tmp_path / "data", embedder=embedder, rebuild=rebuild, readers=readers
+            )
 
         inline = None if threads else InlineExecutor
         window = build_window(

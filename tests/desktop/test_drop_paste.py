@@ -75,7 +75,7 @@ def test_pasting_an_image_searches_by_it(make_window, corpus, qtbot, tmp_path):
     from PIL import Image
     from skimage import data as samples  # CC0 sample photos
 
-    window = make_window([corpus])
+    window = make_window([corpus], models=True)  # the photo-tag model describes the paste
     Image.fromarray(samples.chelsea()).save(tmp_path / "chelsea.png")  # a cat
     image = QImage(str(tmp_path / "chelsea.png"))
     QGuiApplication.clipboard().setImage(image)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 
-from core.extract.readers import Readers
 from core.model import Hit
 from desktop import window as window_module
 from desktop.player import player_available
@@ -22,14 +21,6 @@ from tests.core.test_media_helpers import write_audio, write_video
 from tests.helpers import write
 
 needs_player = pytest.mark.skipif(not player_available(), reason="QtMultimedia not installed")
-
-
-@pytest.fixture
-def no_speech_models(monkeypatch):
-    """Index media by name and time only: the speech model is the core tests' business."""
-    from core.app import Engine
-
-    monkeypatch.setattr(Engine, "readers", lambda self: Readers(media_bytes=False))
 
 
 @pytest.fixture
@@ -54,10 +45,8 @@ def show(window, hits: list[Hit]) -> None:
     window.flush_selection()
 
 
-def test_media_hits_carry_their_time_range_and_segment_picture(
-    make_window, media, qtbot, no_speech_models
-):
-    window = make_window([media])
+def test_media_hits_carry_their_time_range_and_segment_picture(make_window, media, qtbot):
+    window = make_window([media])  # no speech model: found by name and time
     with qtbot.waitSignal(window.bridge.searched):
         window.search.set_text("harbour interview audio recording")
     first = window.model.index(0).data(HIT_ROLE)

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from core.app import Engine
-from tests.helpers import HashEmbedder
+from tests.helpers import NO_MODELS, HashEmbedder
 
 
 def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path, qtbot) -> None:
@@ -24,7 +24,7 @@ def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path,
     assert "is damaged" in status.state.toolTip() and status.repair.isVisible()
 
     window.bridge._fresh_factory = lambda s: Engine(
-        s, data=tmp_path / "data", embedder=embedder, rebuild=True, fresh=True
+        s, data=tmp_path / "data", embedder=embedder, rebuild=True, fresh=True, readers=NO_MODELS
     )
     with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
         qtbot.mouseClick(status.repair, Qt.MouseButton.LeftButton)

@@ -130,7 +130,8 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
         ],
     )
     add_media(demo, tmp_path)
-    window = make_window([demo], embedder=local_embedder)
+    # the real models: the board meeting is found by what is said in it, at that moment
+    window = make_window([demo], embedder=local_embedder, models=True)
     # present it as the demo folder, as on a first run (the engine keeps its own settings)
     window.settings = dataclasses.replace(window.settings, folders=[])
     window._show_welcome()

@@ -120,11 +120,14 @@ def test_a_query_typed_while_the_engine_loads_is_queued_and_runs_when_ready(
 
     from core.app import Engine
     from core.config import Settings
-    from tests.helpers import HashEmbedder
+    from tests.helpers import NO_MODELS, HashEmbedder
 
     # indexed in an earlier session: after a restart only the engine has to load
     earlier = Engine(
-        Settings(folders=[str(corpus)]), data=tmp_path / "data", embedder=HashEmbedder()
+        Settings(folders=[str(corpus)]),
+        data=tmp_path / "data",
+        embedder=HashEmbedder(),
+        readers=NO_MODELS,
     )
     for _ in earlier.index():
         pass
