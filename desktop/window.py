@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -799,7 +798,10 @@ class MainWindow(QMainWindow):
         if self._temp_dir is None:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="loci-paste-"))
         self._temp_dir.mkdir(parents=True, exist_ok=True)
-        path = self._temp_dir / f"pasted-{time.strftime('%Y%m%d-%H%M%S')}-{id(image) % 997}.png"
+        # A plain counter, not a timestamp: the name's words become part of the query.
+        n = 1
+        while (path := self._temp_dir / f"pasted-image-{n}.png").exists():
+            n += 1
         image.save(str(path), "PNG")
         self.search_by_file(path, "Pasted image")
 

@@ -252,9 +252,16 @@ def describe(
     if seen:
         lines.append(f"Text in the image:\n{seen}")
     context = []
+    extra = []
     name = words_of(path.stem)
     if name and not CAMERA_NAME.match(name):
-        context.append(name)
+        # Numbers in a name (a timestamp, a counter) mean nothing to embed; they stay
+        # searchable as words. "pasted 20261202 044459" is embedded as "pasted".
+        meaning = " ".join(w for w in name.split() if not w.isdigit())
+        if meaning:
+            context.append(meaning)
+        if meaning != name:
+            extra.append(f"File {name}.")
     folder = words_of(path.parent.name)
     if folder and folder.lower() not in CAMERA_FOLDERS:
         context.append(f"in folder {folder}")
@@ -263,7 +270,6 @@ def describe(
     if context:
         lines.append(("Photo " if subjects or seen else "A photo ") + ", ".join(context) + ".")
     gist = "\n".join(lines) or "A photo."
-    extra = []
     if camera:
         extra.append(f"Camera: {camera}.")
     if place:

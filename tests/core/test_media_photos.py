@@ -318,3 +318,13 @@ def test_southern_and_eastern_coordinates_and_no_fix(tmp_path: Path) -> None:
     Image.new("RGB", (8, 8)).save(path, exif=no_fix)
     (piece,) = extract(path, Readers())
     assert "GPS" not in piece.text and "gps" not in piece.locator
+
+
+def test_numbers_in_a_photo_name_are_searchable_but_not_embedded() -> None:
+    from core.extract.image import describe
+
+    text, gist = describe(
+        Path("/m/pasted/pasted-20261202-044459.png"), None, ["cat"], ["cat"], "", "", None
+    )
+    assert "20261202" not in gist and "pasted" in gist  # what the model sees
+    assert "20261202 044459" in text  # what keyword search sees
