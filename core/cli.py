@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core import __version__
-from core.model import KINDS, Hit, Progress, clock
+from core.model import KINDS, Hit, Progress, locator_text
 from core.serve.backend import EngineError
 
 T = TypeVar("T")
@@ -601,23 +601,11 @@ def print_hits(hits: Sequence[Hit]) -> None:
     tty = sys.stdout.isatty()
     for h in hits:
         when = datetime.fromtimestamp(h.modified).strftime("%Y-%m-%d")
-        where = describe_locator(h.locator)
+        where = locator_text(h.locator)
         bar = "█" * max(1, round(h.score * 10))
         print(f"{h.score:5.2f} {bar:<10} {h.kind:<5} {h.title}")
         print(f"      {display_path(h.path)}{'  · ' + where if where else ''}  · {when}")
         print(f"      {highlight(h.snippet, h.matched_terms, tty)}")
-
-
-def describe_locator(loc: dict[str, Any]) -> str:
-    if "heading" in loc:
-        return f"§ {loc['heading']}"
-    if "pages" in loc:
-        a, b = loc["pages"]
-        return f"p. {a}" if a == b else f"pp. {a}–{b}"
-    if "seconds" in loc:
-        a, b = loc["seconds"]
-        return f"{clock(a)}–{clock(b)}"
-    return ""
 
 
 def highlight(text: str, terms: Sequence[str], tty: bool) -> str:

@@ -29,6 +29,19 @@ def clock(seconds: float) -> str:
     )
 
 
+def locator_text(loc: dict[str, Any], heading: str = "§ ") -> str:
+    """Where a piece sits, as shown: ``§ Heading``, ``p. 3`` / ``pp. 1–6``, ``02:55–05:55``."""
+    if "heading" in loc:
+        return f"{heading}{loc['heading']}"
+    if "pages" in loc:
+        a, b = loc["pages"]
+        return f"p. {a}" if a == b else f"pp. {a}–{b}"
+    if "seconds" in loc:
+        a, b = loc["seconds"]
+        return f"{clock(a)}–{clock(b)}"
+    return ""
+
+
 @dataclass(frozen=True)
 class MediaPart:
     """A non-text part of a piece (an image, PDF pages, an audio/video segment).

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from core.model import KINDS, clock
+from core.model import KINDS, locator_text
 
 SCHEME = "loci://"
 IMAGE_SIZE = 512  # px on the long side: enough to see, cheap in an agent's context
@@ -183,7 +183,7 @@ class Tools:
         head = f"{path} ({kind}{', local only' if local else ''})"
         parts = [head]
         for p in pieces:
-            where = _where(p["locator"])
+            where = locator_text(p["locator"], heading="")
             title = p["title"] + (f" [{where}]" if where else "")
             parts.append(f"## {title}\n{p['text']}")
         text = "\n\n".join(parts)
@@ -269,15 +269,3 @@ def _writer_busy(engine: Any) -> bool:
     except OSError:
         return True
     return True
-
-
-def _where(loc: dict[str, Any]) -> str:
-    if "heading" in loc:
-        return str(loc["heading"])
-    if "pages" in loc:
-        a, b = loc["pages"]
-        return f"p. {a}" if a == b else f"pp. {a}–{b}"
-    if "seconds" in loc:
-        a, b = loc["seconds"]
-        return f"{clock(a)}–{clock(b)}"
-    return ""

@@ -188,3 +188,18 @@ class SlowEmbedder(HashEmbedder):
     def embed_documents(self, pieces: Any) -> Any:
         time.sleep(self.delay * max(1, len(pieces)))
         return super().embed_documents(pieces)
+
+
+@pytest.fixture
+def themed():
+    """Apply a theme for one test; the app's style, palette and sheet come back after it."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.theme import apply_theme
+
+    app = QApplication.instance()
+    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
+    yield lambda theme: apply_theme(theme, app)
+    app.setStyleSheet(sheet)
+    app.setPalette(palette)
+    app.setStyle(style)

@@ -9,18 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.model import Hit
 from desktop.results import HitDelegate
-from desktop.theme import apply_theme
 from tests.desktop.conftest import shot
-
-
-@pytest.fixture
-def themed():
-    app = QApplication.instance()
-    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
-    yield lambda theme: apply_theme(theme, app)
-    app.setStyleSheet(sheet)
-    app.setPalette(palette)
-    app.setStyle(style)
 
 
 @pytest.mark.parametrize("size", [(800, 560), (1600, 1000)])

@@ -5,21 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton
 
 from desktop.status import ProblemsDialog
-from desktop.theme import apply_theme
 from tests.desktop.conftest import shot
-
-
-@pytest.fixture
-def themed():
-    app = QApplication.instance()
-    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
-    yield lambda theme: apply_theme(theme, app)
-    app.setStyleSheet(sheet)
-    app.setPalette(palette)
-    app.setStyle(style)
 
 
 def contrast(image, rect) -> float:

@@ -12,13 +12,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from core.config import demo_folder
 from desktop.results import HIT_ROLE
-from desktop.theme import apply_theme
 from tests.core.test_media_helpers import RATE, espeak_available, read_samples, speak
 from tests.desktop.conftest import shot
 from tests.helpers import make_pdf
@@ -95,16 +93,6 @@ def add_media(demo: Path, tmp: Path) -> None:
         demo / "journal" / "lisbon-tram.mp4",
         voice(tmp, 130, 122, "Here we are on tram twenty eight, climbing up to the castle."),
     )
-
-
-@pytest.fixture
-def themed():
-    app = QApplication.instance()
-    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
-    yield lambda theme: apply_theme(theme, app)
-    app.setStyleSheet(sheet)
-    app.setPalette(palette)
-    app.setStyle(style)
 
 
 def settle(window) -> None:
