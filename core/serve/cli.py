@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.sync import DEFAULT_DEBOUNCE
+from core.sync.cli import add_debounce_option
 
 
 def add_serve_parsers(subparsers: Any) -> None:
@@ -23,13 +23,7 @@ def add_serve_parsers(subparsers: Any) -> None:
         "private local socket, so they answer in milliseconds. Stop with Ctrl-C.",
     )
     p.add_argument("folders", nargs="*", type=Path, help="folders to add (default: configured)")
-    p.add_argument(
-        "--debounce",
-        type=float,
-        default=DEFAULT_DEBOUNCE,
-        metavar="SECONDS",
-        help=f"quiet time before a burst of changes is indexed (default {DEFAULT_DEBOUNCE:g})",
-    )
+    add_debounce_option(p)
     p.set_defaults(func=cmd_serve)
 
     p = subparsers.add_parser(

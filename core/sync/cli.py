@@ -36,6 +36,13 @@ def add_watch_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         help="folders to add and watch (default: the configured folders)",
     )
+    add_debounce_option(p)
+    p.set_defaults(func=cmd_watch)
+    return p
+
+
+def add_debounce_option(p: argparse.ArgumentParser) -> None:
+    """``--debounce SECONDS``, shared by ``loci watch`` and ``loci serve``."""
     p.add_argument(
         "--debounce",
         type=float,
@@ -43,8 +50,6 @@ def add_watch_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"quiet time before a burst of changes is indexed (default {DEFAULT_DEBOUNCE:g})",
     )
-    p.set_defaults(func=cmd_watch)
-    return p
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
