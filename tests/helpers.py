@@ -6,8 +6,9 @@ import hashlib
 import re
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,3 +113,12 @@ def make_image(path: Path, size: tuple[int, int] = (64, 48), taken: str = "") ->
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, exif=exif) if path.suffix.lower() in (".jpg", ".jpeg") else img.save(path)
     return path
+
+
+def drain(gen: Iterator[Any]) -> Any:
+    """Run a progress generator to its end; what it returns (an IndexReport, say)."""
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from core.app import Engine
 from core.config import Settings
 from core.embed.gemini import GeminiEmbedder, fit_text, prefixed
 from tests.fakes.gemini_server import FakeGemini, content_vector
-from tests.helpers import write
+from tests.helpers import drain, write
 
 DIMS = 768
 
@@ -32,14 +31,6 @@ def engine_for(root: Path, data: Path, **options: Any) -> Engine:
     embedder = GeminiEmbedder(sleep=lambda s: None, **options)
     settings = Settings(folders=[str(root)], provider="gemini")
     return Engine(settings, data=data, embedder=embedder)
-
-
-def run(gen: Iterator[Any]) -> Any:
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 def stored(engine: Engine) -> list[dict[str, Any]]:
@@ -83,7 +74,7 @@ def test_a_batch_collected_after_a_restart_stores_only_matching_vectors(
     assert batch.poll(later, pending) is None  # still running
     collected = batch.poll(later, pending)
     assert collected is not None and collected.missing == 2
-    report = run(batch.ingest(later, pending, collected, later.folders))
+    report = drain(batch.ingest(later, pending, collected, later.folders))
 
     assert gemini_server.embed_bodies() == []  # nothing went online behind our back
     assert report.indexed == 38 and report.pending == 2
@@ -99,7 +90,7 @@ def test_a_batch_collected_after_a_restart_stores_only_matching_vectors(
     assert inputs and all(f.get("deleted") for f in inputs)
 
     # The next online run fills in the two pieces, each with its own vector.
-    report = run(later.index())
+    report = drain(later.index())
     assert report.indexed == 2
     assert assert_every_vector_is_its_own(later) == 40
 
@@ -114,7 +105,7 @@ def test_a_failed_job_keeps_nothing_wrong_and_leaves_files_pending(
     assert batch.poll(engine, job) is None
     collected = batch.poll(engine, job)
     assert collected is not None and collected.ended and "FAILED" in collected.ended[0]
-    report = run(batch.ingest(engine, job, collected, engine.folders))
+    report = drain(batch.ingest(engine, job, collected, engine.folders))
     assert report.pending == 40 and report.indexed == 0
     assert stored(engine) == []
 
@@ -129,7 +120,7 @@ def test_a_file_edited_after_submitting_goes_online_with_its_new_content(
     batch.poll(engine, job)
     collected = batch.poll(engine, job)
     assert collected is not None
-    run(batch.ingest(engine, job, collected, engine.folders))
+    drain(batch.ingest(engine, job, collected, engine.folders))
     assert len(gemini_server.embed_contents()) == 1  # only the edited piece went online
     assert assert_every_vector_is_its_own(engine) == 40
 
@@ -144,7 +135,7 @@ def test_big_submissions_are_split_into_several_jobs(
     batch.poll(engine, job)
     collected = batch.poll(engine, job)
     assert collected is not None and collected.missing == 0
-    report = run(batch.ingest(engine, job, collected, engine.folders))
+    report = drain(batch.ingest(engine, job, collected, engine.folders))
     assert report.indexed == 40
     assert assert_every_vector_is_its_own(engine) == 40
     assert all(f.get("deleted") for f in gemini_server.files.values() if "source" not in f)
@@ -166,7 +157,7 @@ def test_a_batch_submission_stops_at_the_budget_at_half_price(
     batch.poll(engine, job)
     collected = batch.poll(engine, job)
     assert collected is not None
-    report = run(batch.ingest(engine, job, collected, engine.folders))
+    report = drain(batch.ingest(engine, job, collected, engine.folders))
     # The ten in the job are stored at half price; the rest would go online, over budget.
     assert report.indexed == 10 and report.budget_stop
     assert gemini_server.embed_bodies() == []
@@ -191,6 +182,6 @@ def test_large_media_uploaded_for_a_batch_are_deleted_once_collected(
     batch.poll(engine, job)
     collected = batch.poll(engine, job)
     assert collected is not None and collected.missing == 0
-    report = run(batch.ingest(engine, job, collected, engine.folders))
+    report = drain(batch.ingest(engine, job, collected, engine.folders))
     assert report.indexed == 2
     assert all(gemini_server.files[n.removeprefix("files/")].get("deleted") for n in uploads)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,15 +15,7 @@ from core.extract.readers import Readers
 from core.model import MediaPart, Piece
 from tests.core.test_media_helpers import write_audio
 from tests.fakes.gemini_server import FakeGemini
-from tests.helpers import make_image, make_pdf, write
-
-
-def run(gen: Iterator[Any]) -> Any:
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
+from tests.helpers import drain, make_image, make_pdf, write
 
 
 def test_prices_follow_the_modalities() -> None:
@@ -87,13 +77,13 @@ def test_a_budget_stops_the_run_before_it_is_exceeded_and_the_rest_waits(
     settings = Settings(folders=[str(root)], provider="gemini", budget_usd=one * 5.5)
     embedder = GeminiEmbedder(batch_size=2, concurrency=1, sleep=lambda s: None)
     engine = Engine(settings, data=tmp_path / "data", embedder=embedder)
-    report = run(engine.index())
+    report = drain(engine.index())
     assert report.budget_stop and "budget" in report.budget_stop
     assert report.indexed == 5 and report.pending == 15
     assert len(gemini_server.embed_contents()) == 5  # nothing sent past the budget
     spent = engine.status()["spent_usd"]
     assert 0 < spent <= settings.budget_usd
     settings.budget_usd = 0.0  # no limit: the next run does the rest
-    report = run(engine.index())
+    report = drain(engine.index())
     assert report.indexed == 15 and not report.budget_stop
     assert engine.status()["spent_usd"] == pytest.approx(one * 20, rel=0.2)

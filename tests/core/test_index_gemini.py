@@ -4,7 +4,6 @@ broken linked image. The real SDK talks to the fake server."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,7 @@ from core.embed.base import Query
 from core.embed.gemini import GeminiEmbedder
 from core.index import Indexer
 from tests.fakes.gemini_server import BAD_KEY, FakeGemini, Fault, closed_port_url
-from tests.helpers import write
-
-
-def run(gen: Iterator[Any]) -> Any:
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
+from tests.helpers import drain, write
 
 
 def notes(root: Path, n: int) -> Path:
@@ -51,7 +42,7 @@ def test_a_dead_network_is_retried_once_per_run_not_once_per_round(
         concurrency=1,
         sleep=sleeps.append,
     )
-    report = run(eng.index())  # six rounds of two notes
+    report = drain(eng.index())  # six rounds of two notes
     assert len(sleeps) == 4  # one call's retries (5 attempts), not six rounds' worth
     assert report.pending == 12 and report.indexed == 0 and not report.fatal
     rows = eng.store.files()
@@ -62,7 +53,7 @@ def test_a_dead_network_is_retried_once_per_run_not_once_per_round(
     eng.embedder.close()  # type: ignore[attr-defined]
     # A search is never refused for a run's dead network: it tries.
     assert eng.embedder.embed_query(Query(text="note")).shape == (768,)
-    report = run(eng.index())
+    report = drain(eng.index())
     assert report.indexed == 12 and report.pending == 0
 
 
@@ -74,7 +65,7 @@ def test_a_fatal_error_keeps_the_vectors_already_returned_in_its_round(
     indexer = Indexer(eng.store, eng.embedder, eng.excluder)
     indexer.batch_pieces = 6  # one round of three calls
     gemini_server.inject(Fault(200), Fault(400, BAD_KEY))
-    report = run(indexer.run([root]))
+    report = drain(indexer.run([root]))
     assert "key rejected" in report.fatal
     stored = {Path(p).name for p, f in eng.store.files().items() if f.status == "indexed"}
     assert stored == {"n00.md", "n01.md"}  # the first call's two vectors were paid for
@@ -90,7 +81,7 @@ def test_a_broken_linked_image_drops_the_image_and_keeps_the_text(
     write(root / "trip.md", "# Trip\nThe harbour at dawn. ![](img/broken.webp)\n")
     eng = engine(root, tmp_path / "data", sleep=lambda s: None)
     with caplog.at_level(logging.WARNING):
-        run(eng.index())
+        drain(eng.index())
     files = {Path(p).name: f for p, f in eng.store.files().items()}
     assert files["trip.md"].status == "indexed"
     sent = [c for c in gemini_server.embed_contents() if "harbour" in str(c)]

@@ -16,7 +16,7 @@ from core.extract.readers import Readers
 from tests.core.test_media_gemini import data, mime
 from tests.core.test_media_helpers import duration_of, write_audio, write_video
 from tests.fakes.gemini_server import FakeGemini
-from tests.helpers import make_pdf, write
+from tests.helpers import drain, make_pdf, write
 
 
 class CountingTranscriber:
@@ -50,14 +50,6 @@ def engine(
     embedder = GeminiEmbedder(base_url=gemini_server.base_url, sleep=lambda _s: None)
     yield Engine(settings, data=tmp_path / "data", embedder=embedder), root
     embedder.close()
-
-
-def _run(gen: Any) -> Any:
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 def media_parts(gemini_server: FakeGemini) -> list[dict[str, Any]]:
@@ -111,7 +103,7 @@ def test_an_indexed_file_is_asked_by_its_stored_vectors_and_is_not_its_own_hit(
     eng, root = engine
     wav = write_audio(root / "talk.wav", 240, chunk=30)
     write(root / "cats.md", "# Cats\nThe grey tabby sleeps on the sofa.\n")
-    _run(eng.index())
+    drain(eng.index())
     recognised = transcriber.calls
     sent = len(gemini_server.embed_contents())
     hits = eng.searcher().search("", files=[wav])
