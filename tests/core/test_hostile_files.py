@@ -15,18 +15,13 @@ from core.config import Settings
 from core.index import Indexer, IndexReport
 from core.scan import Excluder, display_path, fs_path, path_key
 from core.store import IndexIdentity, Store
-from tests.helpers import HashEmbedder, write
+from tests.helpers import HashEmbedder, drain, write
 
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAA"
 
 
 def run(indexer: Indexer, roots: list[Path]) -> IndexReport:
-    gen = indexer.run(roots)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+    return drain(indexer.run(roots))  # type: ignore[no-any-return]
 
 
 def make(tmp_path: Path) -> tuple[Indexer, Store]:

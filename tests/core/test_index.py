@@ -5,7 +5,7 @@ from core.config import Settings
 from core.index import Indexer, IndexReport
 from core.scan import Excluder
 from core.store import IndexIdentity, Store
-from tests.helpers import NO_MODELS, HashEmbedder, make_image, write
+from tests.helpers import NO_MODELS, HashEmbedder, drain, make_image, write
 
 
 def run(indexer: Indexer, roots: list[Path]) -> IndexReport:
@@ -177,12 +177,7 @@ def test_a_folder_removed_from_the_settings_leaves_the_index(tmp_path: Path) -> 
 
 
 def run_all(engine) -> IndexReport:
-    gen = engine.index()
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+    return drain(engine.index())  # type: ignore[no-any-return]
 
 
 def test_an_index_from_an_older_extractor_is_re_extracted_once(tmp_path: Path) -> None:
