@@ -62,4 +62,6 @@ def warm(engine: Any) -> None:
         except Exception:
             log.exception("could not load the model ahead of the first search")
 
-    threading.Thread(target=load, name="loci-warm", daemon=True).start()
+    # Not a daemon: a process stopping meanwhile waits for it rather than shut down the
+    # interpreter under a thread inside onnxruntime (which can abort the process).
+    threading.Thread(target=load, name="loci-warm").start()

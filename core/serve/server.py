@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_CLIENTS = 32
 IDLE_TIMEOUT = 120.0  # s a connection may sit without sending a request
+STOP_WAIT = 10.0  # s stop() waits for the requests being answered
 
 
 class AlreadyServing(Exception):
@@ -70,6 +71,7 @@ class EngineServer:
         self._listener: socket.socket | None = None
         self._lock_file: Any = None
         self._conns: set[socket.socket] = set()
+        self._workers: set[threading.Thread] = set()  # joined at stop: none is left in the store
         self._guard = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread: threading.Thread | None = None
@@ -143,6 +145,13 @@ class EngineServer:
                 pass
         if self._thread is not None:
             self._thread.join(5)
+        # A request being answered finishes first: a thread left inside LanceDB's native code
+        # while the interpreter shuts down can abort the process.
+        deadline = time.monotonic() + STOP_WAIT
+        with self._guard:
+            workers = list(self._workers)
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
         if self._lock_file is not None:
             self._lock_file.close()  # drops the flock
             self._lock_file = None
@@ -171,7 +180,10 @@ class EngineServer:
                 self._send(conn, protocol.error(None, INTERNAL_ERROR, "too many clients"))
                 conn.close()
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            worker = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            with self._guard:
+                self._workers.add(worker)
+            worker.start()
 
     def _serve(self, conn: socket.socket) -> None:
         with self._guard:
@@ -199,6 +211,7 @@ class EngineServer:
         finally:
             with self._guard:
                 self._conns.discard(conn)
+                self._workers.discard(threading.current_thread())
             conn.close()
             self._slots.release()
 

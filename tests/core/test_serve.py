@@ -116,3 +116,26 @@ def test_a_too_long_line_is_refused_whole_and_the_next_one_is_read():
         assert reader.read() == b"next"
         a.close()
         assert reader.read() is None
+
+
+def test_stop_waits_for_the_requests_being_answered(engine):
+    """No request is left inside the store when stop() returns (the process may then exit)."""
+    started, finished = threading.Event(), threading.Event()
+
+    class Slow(EngineServer):
+        def rpc_slow(self) -> str:
+            started.set()
+            threading.Event().wait(0.5)  # a long read of the index
+            finished.set()
+            return "done"
+
+    server = Slow(lambda: engine, engine.data)
+    server.start()
+    sock = serve_checks.raw(server.path)
+    from core.serve import protocol
+
+    sock.sendall(protocol.request("slow", {}, 1))
+    assert started.wait(10)
+    server.stop()
+    assert finished.is_set()
+    sock.close()

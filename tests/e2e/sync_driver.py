@@ -6,7 +6,8 @@
 
 ``watch`` is ``loci watch`` (core.sync.cli.run_watch) over an engine with the deterministic
 hash embedder instead of the local model, so that a process starts in about a second.
-``--small-batches`` makes every few files a separate commit: more moments to be killed in.
+``--small-batches`` makes every few files a separate commit: more moments to be killed in,
+and prints ``writing N`` as each commit starts, so a test can kill the process mid-write.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from core.app import Engine
 from core.config import Settings
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
         core.index.EMBED_BATCH = 3
         core.index.WRITE_BATCH = 6
+        announce_writes()
     settings = Settings(folders=[str(args.root)] if args.root else [])
     engine = Engine(settings, data=args.data, embedder=HashEmbedder())
     try:
@@ -54,6 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     except IndexError_ as exc:
         print(f"loci: {exc}", file=sys.stderr, flush=True)
         return 1
+
+
+def announce_writes() -> None:
+    """Print ``writing N`` before every Store.write: a moment a test can aim a kill at."""
+    from core.store import Store
+
+    write = Store.write
+
+    def announced(self: Store, updates: Any) -> None:
+        print(f"writing {len(updates)}", flush=True)
+        write(self, updates)
+
+    Store.write = announced  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -156,14 +156,19 @@ def test_sigkill_at_random_points_never_corrupts_the_index(tmp_path: Path) -> No
             if round_ % 3 == 2:  # change files under the running watcher too
                 time.sleep(rng.uniform(0, 0.4))
                 mutate(root, rng, serial)
-            time.sleep(rng.uniform(0, 1.0))
+            if round_ % 2:  # aimed: inside one of the run's commits
+                for _ in range(rng.randint(1, 2)):
+                    wait_for_line(proc, "writing")
+                time.sleep(rng.uniform(0, 0.03))
+            else:  # anywhere: the scan, a batch, maintenance, idle
+                time.sleep(rng.uniform(0, 1.0))
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=30)
         files = check_consistent(data)
         for f in files.values():
             states[f["status"]] += 1
-    # The kills landed mid-work at least sometimes: interrupted files were seen.
+    # The aimed kills landed mid-write: interrupted files were seen.
     assert states["pending"] > 0, dict(states)
     done = run_driver("watch", str(data), str(root), "--exit-when-idle", timeout=120)
     assert done.returncode == 0, done.stderr

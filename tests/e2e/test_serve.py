@@ -70,7 +70,8 @@ class Serve:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -94,8 +95,13 @@ class Serve:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
         code = self.proc.wait(60)
+        self._reader.join(10)  # to the end of its output
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+        while not self.lines.empty():
+            self.log.append(self.lines.get())
+        if code not in (0, -signal.SIGKILL):
+            print("".join(self.log))  # shown with the failure: why the server ended so
         return code
 
 
