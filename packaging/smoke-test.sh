@@ -61,6 +61,40 @@ else
     echo "--  espeak-ng not installed: speech not checked"
 fi
 
+# The resident engine: `loci serve` answers `loci search` over its socket, then stops on Ctrl+C.
+mkdir -p "$work/run" && chmod 700 "$work/run"
+run_bg_rt() { exec env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 XDG_RUNTIME_DIR="$work/run" \
+    LOCI_DATA_DIR="$work/data" LOCI_CONFIG_DIR="$work/config" "$@"; }
+run_bg_rt "$DIST/loci" serve > "$work/serve.log" 2>&1 &
+pid=$!
+waited=0
+until grep -q "up to date" "$work/serve.log" || [ "$waited" -ge 120 ]; do sleep 1; waited=$((waited + 1)); done
+grep -q "serving on" "$work/serve.log" || { cat "$work/serve.log"; kill -KILL "$pid"; fail "loci serve did not serve"; }
+t0=$(now)
+top=$(env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 XDG_RUNTIME_DIR="$work/run" \
+    LOCI_DATA_DIR="$work/data" LOCI_CONFIG_DIR="$work/config" "$DIST/loci" search --json --limit 1 "a feline pet") \
+    || { kill -KILL "$pid"; fail "loci search beside loci serve exited $?"; }
+t1=$(now)
+case $top in
+    *'notes/cats.md"'*) echo "ok  loci search answered by loci serve ($(ms "$t0" "$t1") ms)" ;;
+    *) kill -KILL "$pid"; fail "loci search beside loci serve found: $top" ;;
+esac
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" -eq 0 ] || { cat "$work/serve.log"; fail "loci serve exited $status after Ctrl+C"; }
+echo "ok  loci serve stopped cleanly on Ctrl+C"
+
+# The MCP server: handshake and the tool list over stdio, as an agent's client starts it.
+mcp_in='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"smoke","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+out=$( { printf '%s\n' "$mcp_in"; sleep 15; } | run timeout 60 "$DIST/loci" mcp 2> "$work/mcp.err") || true
+case $out in
+    *'"name":"search"'*) echo "ok  loci mcp answered the handshake and listed its tools" ;;
+    *) cat "$work/mcp.err"; fail "loci mcp listed no tools: $out" ;;
+esac
+
 # The window: the probe prints the time to the first paint and quits.
 out=$(run LOCI_STARTUP_PROBE="$(now)" timeout 60 "$DIST/loci-desktop" 2> "$work/gui.err") \
     || { cat "$work/gui.err"; fail "loci-desktop (startup probe) exited $?"; }
