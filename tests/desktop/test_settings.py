@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from core import secrets
 from core.config import Settings
-from desktop import secrets
 
 
 def test_settings_round_trip(make_window, corpus, qtbot, tmp_path, memory_keyring, monkeypatch):
