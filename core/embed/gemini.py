@@ -165,12 +165,12 @@ class GeminiEmbedder:
         # Calls in flight adapt to the quota: halved on a 429, crept back up on success.
         self.gate = Gate(concurrency, sleep)
         self._retry = Retrying(self.model_id, self.gate, attempts, backoff_s, max_backoff_s, sleep)
-        self._files = Files(self._call, file_poll_s, file_timeout_s, sleep)
+        self._files = Files(self._retry.call, file_poll_s, file_timeout_s, sleep)
         self._batches = Batches(
             self.model_id,
             dims,
             self._client,
-            self._call,
+            self._retry.call,
             self._files,
             self._document_parts,
             batch_file_limit,
@@ -264,6 +264,9 @@ class GeminiEmbedder:
 
     def poll_batch(self, job_name: str) -> BatchResult | None:
         """None while the job runs; once it has ended, what it returned, by key.
+
+        See :meth:`core.embed.gemini_batch.Batches.poll` for failed, cancelled and expired
+        jobs and for results without a usable vector.
 
         Raises:
             EmbedError: the job could not be read (transient while the network is down).
