@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import secrets
 from core.config import Settings
-from desktop import secrets
 from desktop.filters import KIND_CHIPS, FilterBar
 from desktop.icons import icon, kind_icon
 from desktop.player import PlayerFactory

@@ -7,40 +7,35 @@ plain list of strings or parts would be merged by this model into a single vecto
 on rate limits, server errors and network faults. A piece the service rejects fails
 alone: a rejected batch is retried in halves to find it.
 
+This module is the provider itself: planning calls, sending them, and matching vectors
+to pieces. Its other jobs live beside it, one a module: the task prefixes and token
+budget (``gemini_prefixes``), retries and the quota gate (``gemini_retry``), media types
+and transcoding (``gemini_media``), the Files API (``gemini_files``) and the Batch API
+(``gemini_batch``); the key comes from ``core.secrets``.
+
 The SDK is imported lazily, on the first call, so creating the provider is cheap.
 """
 
 from __future__ import annotations
 
-import importlib
-import io
-import json
 import logging
-import math
-import os
-import random
-import re
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from core.embed.base import (
-    CODE,
-    FACT,
-    QUESTION,
-    SEARCH,
-    SYMMETRIC_TASKS,
-    EmbedError,
-    Query,
-    normalise,
-)
-from core.model import MediaPart, Piece
+from core.embed.base import EmbedError, Query, normalise
+from core.embed.gemini_batch import BATCH_FILE_LIMIT, Batches, BatchResult
+from core.embed.gemini_files import Files
+from core.embed.gemini_media import INLINE_LIMIT, choose_uploads, content_parts, linked, part_size
+from core.embed.gemini_prefixes import fit_text, prefixed
+from core.embed.gemini_retry import Endpoint, Gate, Rejected, Retrying, transport_errors
+from core.model import Piece
+from core.secrets import resolve_api_key
 
 if TYPE_CHECKING:
     from google import genai
@@ -52,158 +47,21 @@ MODEL_ID = "gemini-embedding-2"
 DEFAULT_DIMS = 768
 MIN_DIMS, MAX_DIMS = 128, 3072
 MAX_BATCH = 100  # the service's limit of requests per batchEmbedContents call
-MAX_TEXT_TOKENS = 8192
-# Text is cut to this estimate, leaving slack for the estimate's error and the prefix.
-TEXT_TOKEN_BUDGET = 7680
-MAX_IMAGES = 6
-# Raw media bytes inline in one call. The service takes ~20 MB per request; base64 adds
-# a third, so 14 MiB of media is ~18.7 MiB on the wire. Beyond it, media go through the
-# Files API.
-INLINE_LIMIT = 14 * 1024 * 1024
-# A batch job's JSON Lines input file: the Files API takes 2 GB a file; stay well below.
-BATCH_FILE_LIMIT = 1_000_000_000
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-MAX_THROTTLES = 50  # 429s with a retryDelay one call waits out before it counts as failing
-
-KEYRING_SERVICE = "loci"
-KEYRING_USER = "gemini-api-key"
-KEY_REJECTED = "Gemini API key rejected — set GEMINI_API_KEY or choose the local model"
 NO_KEY = "No Gemini API key — set GEMINI_API_KEY or choose the local model"
 
-QUERY_TASKS = frozenset({SEARCH, QUESTION, FACT, CODE, *SYMMETRIC_TASKS})
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
-# What the model reads, with the spellings the Gemini API documents.
-MEDIA_TYPES = IMAGE_TYPES | {"application/pdf", "audio/mp3", "audio/wav", "video/mp4", "video/mov"}
-_MIME_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "audio/mpeg": "audio/mp3",
-    "audio/mpeg3": "audio/mp3",
-    "audio/x-mp3": "audio/mp3",
-    "audio/x-mpeg": "audio/mp3",
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "video/quicktime": "video/mov",
-    "video/x-quicktime": "video/mov",
-}
-# One of these per request (GEMINI_API.md); images are counted against MAX_IMAGES.
-_ONE_PER_REQUEST = {"application/pdf": "PDF", "video/mp4": "video", "video/mov": "video"}
-
-Side = Literal["query", "document"]
-Endpoint = Literal["embed", "batch", "file"]
 T = TypeVar("T")
 
 __all__ = [
+    "DEFAULT_DIMS",
+    "MAX_BATCH",
+    "MAX_DIMS",
+    "MIN_DIMS",
+    "MODEL_ID",
+    "NO_KEY",
+    "BatchResult",
     "GeminiEmbedder",
     "PieceError",
-    "delete_api_key",
-    "estimate_tokens",
-    "prefixed",
-    "resolve_api_key",
-    "store_api_key",
-    "stored_api_key",
 ]
-
-
-# --- task prefixes ----------------------------------------------------------------------
-
-
-def prefixed(text: str, side: Side = "query", task: str = SEARCH, title: str = "") -> str:
-    """The text with the task prefix gemini-embedding-2 expects; the one place they live.
-
-    Documents read ``title: {title or "none"} | text: {text}``; queries read
-    ``task: {task} | query: {text}``. Symmetric tasks (similarity, clustering,
-    classification) use the query form on both sides.
-
-    Raises:
-        ValueError: for a task the model does not know.
-    """
-    if task not in QUERY_TASKS:
-        raise ValueError(f"unknown embedding task {task!r}")
-    if side == "document" and task not in SYMMETRIC_TASKS:
-        return f"title: {title.strip() or 'none'} | text: {text}"
-    return f"task: {task} | query: {text}"
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap upper-leaning token estimate: ~4 ASCII characters a token, 1 token otherwise.
-
-    Four characters a token holds for English prose; scripts such as CJK run close to a
-    token a character, so counting those one each keeps the estimate from undershooting.
-    """
-    ascii_chars = len(text.encode("ascii", "ignore"))
-    return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
-
-
-def fit_text(text: str, budget: int = TEXT_TOKEN_BUDGET) -> str:
-    """``text`` cut at the end so that its estimate fits ``budget`` tokens.
-
-    Truncating rather than splitting keeps one vector per piece; extractors already chunk
-    notes below the limit, so this only guards against an oversized piece.
-    """
-    if estimate_tokens(text) <= budget:
-        return text
-    lo, hi = 0, min(len(text), budget * 4)
-    while lo < hi:  # the longest prefix that fits
-        mid = (lo + hi + 1) // 2
-        if estimate_tokens(text[:mid]) <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
-    return text[:lo]
-
-
-# --- the API key ------------------------------------------------------------------------
-
-
-def stored_api_key() -> str | None:
-    """The key saved in the system keyring, or None (also when there is no usable keyring)."""
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER) or None
-    except Exception:  # noqa: BLE001 - no backend, no D-Bus, a locked store: all mean "no key"
-        log.debug("system keyring unavailable; no stored Gemini key")
-        return None
-
-
-def store_api_key(key: str) -> bool:
-    """Save the key in the system keyring; False when there is no usable keyring."""
-    try:
-        import keyring
-
-        keyring.set_password(KEYRING_SERVICE, KEYRING_USER, key.strip())
-        return True
-    except Exception:  # noqa: BLE001 - the GUI then tells the user to use GEMINI_API_KEY
-        log.warning("could not save the Gemini key: no usable system keyring")
-        return False
-
-
-def delete_api_key() -> bool:
-    """Remove the saved key; False when none was saved or there is no usable keyring."""
-    try:
-        import keyring
-
-        keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
-        return True
-    except Exception:  # noqa: BLE001 - PasswordDeleteError (nothing saved) included
-        return False
-
-
-def resolve_api_key(explicit: str | None = None) -> str | None:
-    """The key to use: the argument, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY``, the keyring."""
-    for candidate in (
-        explicit,
-        os.environ.get("GEMINI_API_KEY"),
-        os.environ.get("GOOGLE_API_KEY"),
-    ):
-        if candidate and candidate.strip():
-            return candidate.strip()
-    return stored_api_key()
-
-
-# --- errors -----------------------------------------------------------------------------
 
 
 class PieceError(EmbedError):
@@ -222,179 +80,11 @@ class PieceError(EmbedError):
         return made
 
 
-class _Rejected(EmbedError):
-    """The service refused the request's content (a 400 that is not about the key)."""
-
-
-class _Gone(EmbedError):
-    """A batch job or an uploaded file the service no longer has (404) or shows (403)."""
-
-
 @dataclass
 class _Abort:
     """Set by the first call that fails for every piece (bad key, network down)."""
 
     error: EmbedError | None = None
-
-
-class _Gate:
-    """How many embedding calls may be in flight, adapted to the service's quota (AIMD).
-
-    A 429 halves the limit and holds every caller for the ``retryDelay`` the service
-    named (so the calls in flight do not all run into the same wall); each success adds
-    ``1 / limit``, so the limit creeps back up by about one per round of calls, up to the
-    configured concurrency.
-    """
-
-    def __init__(self, ceiling: int, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.ceiling = ceiling
-        self.limit = float(ceiling)
-        self.active = 0
-        self.lowest = float(ceiling)  # for tests and benchmarks: how far it backed off
-        self._until = 0.0
-        self._sleep = sleep
-        self._cond = threading.Condition()
-
-    def __enter__(self) -> _Gate:
-        with self._cond:
-            wait = self._until - time.monotonic()
-        if wait > 0:
-            self._sleep(wait)  # outside the lock; once: a test's sleep does not pass time
-        with self._cond:
-            while self.active >= max(1, int(self.limit)):
-                self._cond.wait()
-            self.active += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self.active -= 1
-            self._cond.notify_all()
-
-    def throttled(self, delay: float) -> None:
-        with self._cond:
-            self.limit = max(1.0, self.limit / 2)
-            self.lowest = min(self.lowest, self.limit)
-            if delay > 0:
-                self._until = max(self._until, time.monotonic() + delay)
-            self._cond.notify_all()
-
-    def passed(self) -> None:
-        with self._cond:
-            if self.limit < self.ceiling:
-                self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
-                self._cond.notify_all()
-
-
-@dataclass
-class _Chunk:
-    """The requests of one batch job's input file."""
-
-    lines: list[bytes] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
-    uploads: list[str] = field(default_factory=list)
-    size: int = 0
-
-    def add(self, key: str, line: bytes, uploads: Sequence[str]) -> None:
-        self.lines.append(line)
-        self.keys.append(key)
-        self.uploads.extend(uploads)
-        self.size += len(line)
-
-
-@dataclass
-class BatchResult:
-    """What an ended batch job returned: vectors and errors by request key.
-
-    ``ended`` is empty for a job that succeeded, else why it ended without results.
-    """
-
-    vectors: dict[str, np.ndarray]
-    errors: dict[str, str]
-    ended: str
-
-
-def _canonical_mime(mime: str) -> str:
-    mime = mime.split(";")[0].strip().lower()
-    return _MIME_ALIASES.get(mime, mime)
-
-
-def _choose_uploads(sizes: Sequence[int], limit: int) -> set[int]:
-    """Which parts go through the Files API: the largest, until the rest fits inline."""
-    total = sum(sizes)
-    chosen: set[int] = set()
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        if total <= limit:
-            break
-        chosen.add(i)
-        total -= sizes[i]
-    return chosen
-
-
-def _linked(piece: Piece) -> bool:
-    """A note's media are images it links: optional, unlike an image file's own pixels."""
-    return piece.kind == "note" and bool(piece.text.strip())
-
-
-def _part_size(part: MediaPart) -> int:
-    if part.data is not None:
-        return len(part.data)
-    try:
-        return part.path.stat().st_size if part.path is not None else 0
-    except OSError:
-        return 0  # the read that follows reports it
-
-
-def _as_png_or_jpeg(data: bytes, mime: str, path: Any = None) -> tuple[bytes, str]:
-    """Re-encode an image the model does not read (WebP, GIF, BMP, TIFF…) as PNG or JPEG."""
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.seek(0)  # the first frame of an animation
-            alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
-            out = io.BytesIO()
-            if alpha:
-                im.convert("RGBA").save(out, "PNG")
-                return out.getvalue(), "image/png"
-            im.convert("RGB").save(out, "JPEG", quality=90)
-            return out.getvalue(), "image/jpeg"
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        # PIL names the in-memory buffer (<_io.BytesIO object at 0x…>); name the file.
-        reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc)).strip()
-        where = f" {path}" if path is not None else ""
-        reason = reason or "not an image"
-        raise EmbedError(f"cannot read the {mime} image{where}: {reason}") from None
-
-
-def _retry_hint(exc: Any) -> float:
-    """Seconds the service asked us to wait (google.rpc.RetryInfo), or 0."""
-    try:
-        for detail in exc.details["error"].get("details", []):
-            delay = str(detail.get("retryDelay", ""))
-            if delay.endswith("s"):
-                return float(delay[:-1])
-    except (AttributeError, KeyError, TypeError, ValueError):
-        pass
-    return 0.0
-
-
-def _key_rejected(exc: Any) -> bool:
-    if exc.code in (401, 403):
-        return True
-    text = f"{exc.message or ''} {json.dumps(exc.details, default=str)}"
-    return exc.code == 400 and ("API_KEY_INVALID" in text or "API key" in text)
-
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    """Connection failures and timeouts: the SDK lets its HTTP library's errors through."""
-    found: list[type[BaseException]] = [OSError]
-    for name in ("httpx2", "httpx"):
-        try:
-            found.append(importlib.import_module(name).TransportError)
-        except (ImportError, AttributeError):
-            continue
-    return tuple(found)
 
 
 # --- the provider -----------------------------------------------------------------------
@@ -469,20 +159,22 @@ class GeminiEmbedder:
         # The indexer hands over this many pieces at once so that every worker has a call.
         self.preferred_batch = batch_size * concurrency
         self._timeout_s = timeout_s
-        self._attempts = attempts
-        self._backoff_s = backoff_s
-        self._max_backoff_s = max_backoff_s
         self._inline_limit = inline_limit
-        self._file_poll_s = file_poll_s
-        self._file_timeout_s = file_timeout_s
-        self._sleep = sleep
-        self._transport: tuple[type[BaseException], ...] = ()
         self._sdk: genai.Client | None = None
         self._lock = threading.Lock()
-        self._batch_file_limit = batch_file_limit
-        self._offline: EmbedError | None = None
         # Calls in flight adapt to the quota: halved on a 429, crept back up on success.
-        self.gate = _Gate(concurrency, sleep)
+        self.gate = Gate(concurrency, sleep)
+        self._retry = Retrying(self.model_id, self.gate, attempts, backoff_s, max_backoff_s, sleep)
+        self._files = Files(self._retry.call, file_poll_s, file_timeout_s, sleep)
+        self._batches = Batches(
+            self.model_id,
+            dims,
+            self._client,
+            self._retry.call,
+            self._files,
+            self._document_parts,
+            batch_file_limit,
+        )
         self.usage_tokens = 0  # prompt tokens the service reported, summed
         self.calls = 0  # pieces embedded
         self.requests = 0  # embedding calls made (retries included)
@@ -545,11 +237,11 @@ class GeminiEmbedder:
         if text is None and not query.media:
             raise EmbedError("nothing to search for: the query has no text and no media")
         client = self._client()
-        parts, uploaded = self._parts(client, text, query.media)
+        parts, uploaded = content_parts(client, text, query.media, self._files, self._inline_limit)
         try:
             result = self._send(client, [parts], _Abort())[0]
         finally:
-            self._delete_files(client, uploaded)
+            self._files.delete(client, uploaded)
         if isinstance(result, EmbedError):
             raise result
         return result
@@ -559,12 +251,8 @@ class GeminiEmbedder:
     ) -> list[dict[str, Any]]:
         """Start Batch API jobs (half price, slower) for keyed pieces; one record per job.
 
-        Each request goes in an uploaded JSON Lines input file as ``{"key", "request"}``
-        and its result comes back under the same key, so results are matched to pieces
-        by key, never by position, and a later process can collect them. Requests are
-        split over several jobs so that no input file exceeds ``batch_file_limit``.
-        A piece that breaks the per-request limits is left out: the ingesting run
-        embeds it online and records its error.
+        See :meth:`core.embed.gemini_batch.Batches.submit`: requests go under their keys
+        in uploaded JSON Lines files, so results are matched to pieces by key.
 
         Returns:
             ``[{"name": job, "cleanup": [uploaded file names], "keys": [its keys]}]``.
@@ -572,147 +260,27 @@ class GeminiEmbedder:
         Raises:
             EmbedError: no job could be created (files uploaded for it are deleted).
         """
-        from google.genai import types
-
-        if not items:
-            raise ValueError("no pieces to submit")
-        client = self._client()
-        chunks: list[_Chunk] = [_Chunk()]
-        try:
-            for key, piece in items:
-                try:
-                    parts, files = self._parts(
-                        client, self._document_text(piece), piece.media, _linked(piece)
-                    )
-                except EmbedError as exc:
-                    if exc.fatal or exc.transient:
-                        raise
-                    continue
-                content = types.Content(parts=parts, role="user")
-                request = {
-                    "model": f"models/{self.model_id}",
-                    "content": content.model_dump(mode="json", exclude_none=True),
-                    "output_dimensionality": self.dims,
-                }
-                line = json.dumps({"key": key, "request": request}).encode() + b"\n"
-                if chunks[-1].lines and chunks[-1].size + len(line) > self._batch_file_limit:
-                    chunks.append(_Chunk())
-                chunks[-1].add(key, line, files)
-        except BaseException:
-            self._delete_files(client, [n for c in chunks for n in c.uploads])
-            raise
-        jobs: list[dict[str, Any]] = []
-        chunks = [c for c in chunks if c.lines]
-        for number, chunk in enumerate(chunks, start=1):
-            name = f"{display_name}-{number}" if len(chunks) > 1 else display_name
-            try:
-                jobs.append(self._create_job(client, chunk, name))
-            except EmbedError:
-                self._delete_files(client, [n for c in chunks[number - 1 :] for n in c.uploads])
-                if not jobs:
-                    raise
-                # The jobs already created stand; the rest of the pieces are not in any
-                # job and the ingesting run embeds them online.
-                log.warning("batch: only %d of %d jobs could be created", len(jobs), len(chunks))
-                break
-        return jobs
-
-    def _create_job(self, client: genai.Client, chunk: _Chunk, display_name: str) -> dict[str, Any]:
-        from google.genai import types
-
-        input_name, _ = self._upload(client, b"".join(chunk.lines), "jsonl", display_name)
-        cleanup = [*chunk.uploads, input_name]
-        src = types.EmbeddingsBatchJobSource(file_name=input_name)
-
-        def create() -> types.BatchJob:
-            with warnings.catch_warnings():
-                # It warns on every call that the method is experimental; we know.
-                warnings.filterwarnings(
-                    "ignore", message=r".*create_embeddings\(\) is experimental"
-                )
-                return client.batches.create_embeddings(
-                    model=self.model_id, src=src, config={"display_name": display_name}
-                )
-
-        try:
-            job = self._call(create, "batch")
-        except EmbedError:
-            self._delete_files(client, [input_name])
-            raise
-        if not job.name:
-            self._delete_files(client, [input_name])
-            raise EmbedError("the Batch API returned a job without a name")
-        return {"name": job.name, "cleanup": cleanup, "keys": chunk.keys}
+        return self._batches.submit(items, display_name)
 
     def poll_batch(self, job_name: str) -> BatchResult | None:
         """None while the job runs; once it has ended, what it returned, by key.
 
-        A job that failed, was cancelled or expired ends with no vectors. An item
-        without a usable vector (an error, a wrong size, missing) is simply absent from
-        ``vectors``; ``errors`` says why when the service did.
+        See :meth:`core.embed.gemini_batch.Batches.poll` for failed, cancelled and expired
+        jobs and for results without a usable vector.
 
         Raises:
             EmbedError: the job could not be read (transient while the network is down).
         """
-        from google.genai import types
-
-        client = self._client()
-        try:
-            job = self._call(lambda: client.batches.get(name=job_name), "batch")
-        except _Gone as exc:
-            # Expired or deleted: it ended, with nothing to collect.
-            return BatchResult({}, {}, f"batch job {job_name}: {exc}")
-        ended = {
-            types.JobState.JOB_STATE_FAILED,
-            types.JobState.JOB_STATE_CANCELLED,
-            types.JobState.JOB_STATE_EXPIRED,
-        }
-        if job.state in ended:
-            state = job.state.value if job.state else ""
-            detail = f" ({job.error.message})" if job.error and job.error.message else ""
-            return BatchResult({}, {}, f"batch job {job_name} ended: {state}{detail}")
-        if job.state != types.JobState.JOB_STATE_SUCCEEDED:
-            return None
-        records: list[Any] = []
-        if job.dest and job.dest.file_name:
-            out = job.dest.file_name
-            raw = self._call(lambda: client.files.download(file=out), "file")
-            for line in raw.splitlines():
-                if line.strip():
-                    try:
-                        records.append(json.loads(line))
-                    except ValueError:
-                        log.warning("batch job %s: an unreadable result line", job_name)
-        elif job.dest and job.dest.inlined_embed_content_responses:
-            # Inlined results carry the key only in their metadata, if at all; without
-            # one a result cannot be matched to its piece and is not used.
-            for item in job.dest.inlined_embed_content_responses:
-                record = item.model_dump(mode="json", exclude_none=True)
-                record["key"] = (item.metadata or {}).get("key")
-                records.append(record)
-        vectors: dict[str, np.ndarray] = {}
-        errors: dict[str, str] = {}
-        for record in records:
-            key = record.get("key") if isinstance(record, dict) else None
-            if not isinstance(key, str) or not key:
-                continue
-            response = record.get("response") or {}
-            values = (response.get("embedding") or {}).get("values") or []
-            error = record.get("error") or response.get("error")
-            if error:
-                errors[key] = str(error.get("message") if isinstance(error, dict) else error)
-            elif len(values) != self.dims:
-                errors[key] = f"the service returned {len(values)} dims, not {self.dims}"
-            else:
-                vectors[key] = self._rows([values])[0]
-        with self._lock:
-            self.calls += len(vectors)
-        return BatchResult(vectors, errors, "")
+        result = self._batches.poll(job_name)
+        if result is not None:
+            with self._lock:
+                self.calls += len(result.vectors)
+        return result
 
     def delete_files(self, names: Sequence[str]) -> None:
         """Delete uploaded files (a collected batch job's inputs); failures are ignored."""
         if names:
-            self._delete_files(self._client(), names)
+            self._files.delete(self._client(), names)
 
     def price_of(self, piece: Piece) -> float:
         """Estimated dollars to embed ``piece`` online (core.cost's list prices)."""
@@ -744,97 +312,18 @@ class GeminiEmbedder:
                     base_url=self._base_url,
                 )
                 self._sdk = genai.Client(api_key=key, http_options=options)
-                self._transport = _transport_errors()
+                self._retry.transport = transport_errors()
             return self._sdk
 
     def _call(
         self, request: Callable[[], T], endpoint: Endpoint = "embed", bulk: bool = False
     ) -> T:
-        """Run one API request, retrying rate limits, 5xx and network faults with backoff.
-
-        ``endpoint`` says what was asked, so that a 404 or 403 is explained for what it
-        means there: on an embed call a 404 is a wrong model name, on ``batches.get`` or
-        ``files.get`` it is a job or file that is gone. ``bulk``: part of an index run,
-        which remembers a dead network (a query always tries).
-
-        Raises:
-            EmbedError: ``fatal`` for a rejected key or unknown model, ``transient`` when
-                retries ran out; :class:`_Rejected` for any other refusal (never retried).
-        """
-        from google.genai import errors
-
-        if bulk and self._offline is not None:
-            raise self._offline  # the network was found dead earlier in this run
-        problem = ""
-        network = False
-        attempt = 0
-        throttles = 0
-        while attempt < self._attempts:
-            attempt += 1
-            hint = 0.0
-            try:
-                result = request()
-                if endpoint == "embed":
-                    self.gate.passed()
-                return result
-            except errors.APIError as exc:
-                if _key_rejected(exc) and (exc.code != 403 or endpoint == "embed"):
-                    raise EmbedError(KEY_REJECTED, fatal=True) from None
-                if exc.code in (403, 404) and endpoint != "embed":
-                    what = "batch job" if endpoint == "batch" else "uploaded file"
-                    gone = "no longer exists" if exc.code == 404 else "is not accessible"
-                    raise _Gone(f"Gemini API: the {what} {gone} ({exc.message})") from None
-                if exc.code == 404:
-                    # On embed calls this means the model name is wrong: no call can succeed.
-                    raise EmbedError(
-                        f"Gemini API: not found ({exc.message}); check the model "
-                        f"name {self.model_id!r}",
-                        fatal=True,
-                    ) from None
-                if exc.code not in RETRY_STATUSES:
-                    raise _Rejected(f"Gemini refused the request: {exc.message}") from None
-                problem = f"Gemini API {exc.code} {exc.status or ''}".strip()
-                hint = _retry_hint(exc)
-                network = False
-                if exc.code == 429 and endpoint == "embed":
-                    # Over the quota: fewer calls in flight, every caller waits out the
-                    # delay. A delay the service names is pacing, not failure: it does
-                    # not use up an attempt (up to MAX_THROTTLES a call).
-                    self.gate.throttled(min(hint, self._max_backoff_s))
-                    if hint > 0 and throttles < MAX_THROTTLES:
-                        throttles += 1
-                        attempt -= 1
-                        continue  # the gate holds this call, and the others, for the delay
-            except self._transport as exc:
-                problem = f"cannot reach the Gemini API ({type(exc).__name__})"
-                network = True
-            if attempt < self._attempts:
-                delay = self._backoff(attempt, hint)
-                log.info("%s; retry %d/%d in %.1fs", problem, attempt, self._attempts - 1, delay)
-                self._sleep(delay)
-                if bulk and self._offline is not None:
-                    raise self._offline
-        error = EmbedError(f"{problem}; gave up after {self._attempts} attempts", transient=True)
-        if network and bulk:
-            # Remember it for the run: the next rounds stop at once, their files pending,
-            # instead of each retrying a dead network from scratch.
-            self._offline = EmbedError(
-                f"{problem}; stopped after {self._attempts} attempts, the rest is left "
-                "pending for the next run",
-                transient=True,
-                offline=True,
-            )
-            raise self._offline
-        raise error
+        """One API request with retries (:meth:`core.embed.gemini_retry.Retrying.call`)."""
+        return self._retry.call(request, endpoint, bulk)
 
     def reset_offline(self) -> None:
         """Forget a dead network (a new run, or the user asked to retry)."""
-        self._offline = None
-
-    def _backoff(self, attempt: int, hint: float) -> float:
-        delay = min(self._max_backoff_s, self._backoff_s * 2 ** (attempt - 1))
-        delay *= random.uniform(0.5, 1.0)  # jitter: concurrent callers do not retry in step
-        return max(delay, min(hint, self._max_backoff_s))
+        self._retry.offline = None
 
     # --- documents ----------------------------------------------------------------------
 
@@ -842,14 +331,23 @@ class GeminiEmbedder:
     def _document_text(piece: Piece) -> str:
         return prefixed(fit_text(piece.embed_text or piece.text), "document", title=piece.title)
 
+    def _document_parts(
+        self, client: genai.Client, piece: Piece
+    ) -> tuple[list[types.Part], list[str]]:
+        """A piece's prefixed text and media as the parts of its Content, and its uploads."""
+        text = self._document_text(piece)
+        return content_parts(
+            client, text, piece.media, self._files, self._inline_limit, optional_media=linked(piece)
+        )
+
     def _plan(self, pieces: Sequence[Piece]) -> list[list[int]]:
         """Group piece indices into calls: ≤ batch_size each, inline media within the limit."""
         groups: list[list[int]] = []
         group: list[int] = []
         load = 0
         for index, piece in enumerate(pieces):
-            sizes = [_part_size(m) for m in piece.media]
-            uploads = _choose_uploads(sizes, self._inline_limit)
+            sizes = [part_size(m) for m in piece.media]
+            uploads = choose_uploads(sizes, self._inline_limit)
             inline = sum(s for i, s in enumerate(sizes) if i not in uploads) + len(piece.text)
             if group and (len(group) >= self._batch_size or load + inline > self._inline_limit):
                 groups.append(group)
@@ -877,9 +375,7 @@ class GeminiEmbedder:
             for slot, index in enumerate(group):
                 piece = pieces[index]
                 try:
-                    parts, files = self._parts(
-                        client, self._document_text(piece), piece.media, _linked(piece)
-                    )
+                    parts, files = self._document_parts(client, piece)
                 except EmbedError as exc:
                     if exc.fatal or exc.transient:
                         abort.error = abort.error or exc
@@ -893,7 +389,7 @@ class GeminiEmbedder:
                 for (slot, _), result in zip(ready, sent, strict=True):
                     results[slot] = result
         finally:
-            self._delete_files(client, uploaded)
+            self._files.delete(client, uploaded)
         return results
 
     def _send(
@@ -921,7 +417,7 @@ class GeminiEmbedder:
 
         try:
             response = self._call(request, bulk=bulk)
-        except _Rejected as exc:
+        except Rejected as exc:
             if len(contents) == 1:
                 return [EmbedError(str(exc))]
             # Halve it: a bad piece is found in log2(n) more calls, not n.
@@ -953,100 +449,3 @@ class GeminiEmbedder:
 
     def _rows(self, values: Sequence[Sequence[float]]) -> np.ndarray:
         return normalise(np.asarray(values, dtype=np.float32).reshape(len(values), self.dims))
-
-    # --- media --------------------------------------------------------------------------
-
-    def _parts(
-        self,
-        client: genai.Client,
-        text: str | None,
-        media: Sequence[MediaPart],
-        optional_media: bool = False,
-    ) -> tuple[list[types.Part], list[str]]:
-        """The parts of one Content, and the names of files uploaded for it.
-
-        ``optional_media``: the media are a note's linked images; one that cannot be
-        read is dropped (and named in the log) and the note's text still embedded.
-
-        Raises:
-            EmbedError: the media break the model's per-request limits or cannot be read.
-        """
-        from google.genai import types
-
-        loaded = []
-        for m in media:
-            try:
-                loaded.append(self._load(m))
-            except EmbedError as exc:
-                if not optional_media:
-                    raise
-                log.warning("linked image dropped, the note's text is kept: %s", exc)
-        images = sum(1 for _, mime in loaded if mime in IMAGE_TYPES)
-        if images > MAX_IMAGES:
-            raise EmbedError(f"{images} images in one piece; the model takes at most {MAX_IMAGES}")
-        for label in set(_ONE_PER_REQUEST.values()):
-            count = sum(1 for _, mime in loaded if _ONE_PER_REQUEST.get(mime) == label)
-            if count > 1:
-                raise EmbedError(f"{count} {label} files in one piece; the model takes one")
-        parts = [types.Part.from_text(text=text)] if text is not None else []
-        uploads = _choose_uploads([len(data) for data, _ in loaded], self._inline_limit)
-        names: list[str] = []
-        try:
-            for i, (data, mime) in enumerate(loaded):
-                if i in uploads:
-                    name, uri = self._upload(client, data, mime)
-                    names.append(name)
-                    parts.append(types.Part.from_uri(file_uri=uri, mime_type=mime))
-                else:
-                    parts.append(types.Part.from_bytes(data=data, mime_type=mime))
-        except EmbedError:
-            self._delete_files(client, names)
-            raise
-        return parts, names
-
-    @staticmethod
-    def _load(part: MediaPart) -> tuple[bytes, str]:
-        mime = _canonical_mime(part.mime)
-        try:
-            data = part.read()
-        except OSError as exc:
-            raise EmbedError(f"cannot read {part.path}: {exc.strerror or exc}") from None
-        if mime.startswith("image/") and mime not in IMAGE_TYPES:
-            return _as_png_or_jpeg(data, mime, part.path)
-        if mime not in MEDIA_TYPES:
-            raise EmbedError(
-                f"the model does not read {mime} (it takes PNG, JPEG, PDF, MP3, WAV, MP4, MOV)"
-            )
-        return data, mime
-
-    def _upload(
-        self, client: genai.Client, data: bytes, mime: str, display_name: str = "loci"
-    ) -> tuple[str, str]:
-        """Upload one medium (or a batch input file) through the Files API; wait till ACTIVE."""
-        from google.genai import types
-
-        config = types.UploadFileConfig(mime_type=mime, display_name=display_name)
-        file = self._call(lambda: client.files.upload(file=io.BytesIO(data), config=config))
-        name = file.name or ""
-        polls = max(1, math.ceil(self._file_timeout_s / max(self._file_poll_s, 1e-3)))
-        for _ in range(polls):
-            if file.state == types.FileState.ACTIVE and file.uri:
-                return name, file.uri
-            if file.state == types.FileState.FAILED:
-                error = file.error.message if file.error else "processing failed"
-                raise EmbedError(f"Gemini could not process the {mime} file: {error}")
-            self._sleep(self._file_poll_s)
-            file = self._call(lambda: client.files.get(name=name), "file")
-        raise EmbedError(
-            f"the uploaded {mime} file was not ready after {self._file_timeout_s:.0f}s",
-            transient=True,
-        )
-
-    def _delete_files(self, client: genai.Client, names: Sequence[str]) -> None:
-        # Courtesy cleanup: the service expires uploads after 48 h anyway, so a failure
-        # here must not fail the embedding.
-        for name in names:
-            try:
-                client.files.delete(name=name)
-            except Exception:  # noqa: BLE001
-                log.debug("could not delete uploaded file %s", name)

@@ -25,7 +25,8 @@ from typing import Any
 
 from core.app import Engine
 from core.config import Settings
-from core.embed.gemini import GeminiEmbedder, fit_text, prefixed
+from core.embed.gemini import GeminiEmbedder
+from core.embed.gemini_prefixes import fit_text, prefixed
 from core.extract import extract
 from core.extract.readers import Readers
 from tests.bench.conftest import make_notes, report

@@ -11,7 +11,8 @@ import pytest
 from core import batch
 from core.app import Engine
 from core.config import Settings
-from core.embed.gemini import GeminiEmbedder, fit_text, prefixed
+from core.embed.gemini import GeminiEmbedder
+from core.embed.gemini_prefixes import fit_text, prefixed
 from tests.fakes.gemini_server import FakeGemini, content_vector
 from tests.helpers import drain, write
 

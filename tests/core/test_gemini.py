@@ -19,20 +19,17 @@ from PIL import Image
 
 from core import embed
 from core.embed.base import CODE, FACT, QUESTION, SEARCH, SIMILARITY, Embedder, EmbedError, Query
-from core.embed.gemini import (
-    KEY_REJECTED,
-    MAX_TEXT_TOKENS,
-    NO_KEY,
-    GeminiEmbedder,
-    PieceError,
-    delete_api_key,
-    estimate_tokens,
-    prefixed,
-    resolve_api_key,
-    store_api_key,
-    stored_api_key,
-)
+from core.embed.gemini import NO_KEY, GeminiEmbedder, PieceError
+from core.embed.gemini_prefixes import MAX_TEXT_TOKENS, estimate_tokens, prefixed
+from core.embed.gemini_retry import KEY_REJECTED, Gate
 from core.model import MediaPart, Piece
+from core.secrets import (
+    KeyringUnavailable,
+    delete_api_key,
+    get_api_key,
+    resolve_api_key,
+    set_api_key,
+)
 from tests.fakes.gemini_server import (
     API_KEY,
     TOO_MANY,
@@ -409,9 +406,9 @@ def test_the_key_comes_from_the_keyring(
     memory_keyring: MemoryKeyring,
 ) -> None:
     monkeypatch.delenv("GEMINI_API_KEY")
-    assert store_api_key(f"  {API_KEY}\n")
+    set_api_key(f"  {API_KEY}\n")
     assert memory_keyring.saved == {("loci", "gemini-api-key"): API_KEY}
-    assert stored_api_key() == API_KEY
+    assert get_api_key() == API_KEY
 
     assert make().embed_documents([note(1)]).shape == (1, 768)
     assert delete_api_key()
@@ -420,7 +417,7 @@ def test_the_key_comes_from_the_keyring(
 
 
 def test_the_environment_wins_over_the_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    store_api_key("from-keyring")
+    set_api_key("from-keyring")
     monkeypatch.setenv("GOOGLE_API_KEY", "from-google")
     assert resolve_api_key() == "from-google"
     monkeypatch.setenv("GEMINI_API_KEY", "from-gemini")
@@ -430,8 +427,9 @@ def test_the_environment_wins_over_the_keyring(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_broken_keyring_is_just_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyring.core, "_keyring_backend", BrokenKeyring())
-    assert stored_api_key() is None
-    assert store_api_key("k") is False
+    assert get_api_key() is None
+    with pytest.raises(KeyringUnavailable, match="set GEMINI_API_KEY in the environment"):
+        set_api_key("k")
     assert resolve_api_key() is None
 
 
@@ -464,7 +462,7 @@ def test_the_key_never_reaches_the_log(
     embedder = make()
     embedder.embed_documents([note(1)])
     errors = [str(r) for r in make(api_key=API_KEY + "-wrong").embed_each([note(2)])]
-    store_api_key(API_KEY)
+    set_api_key(API_KEY)
 
     assert caplog.records  # the retry and the HTTP requests were logged
     assert API_KEY not in caplog.text
@@ -738,10 +736,8 @@ def test_a_quota_is_paced_by_its_retry_delay_and_concurrency_adapts(
 
 
 def test_the_gate_halves_on_a_429_and_creeps_back_up() -> None:
-    from core.embed.gemini import _Gate
-
     waits: list[float] = []
-    gate = _Gate(8, waits.append)
+    gate = Gate(8, waits.append)
     gate.throttled(2.0)
     gate.throttled(2.0)
     assert gate.limit == 2.0

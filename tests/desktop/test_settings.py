@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from core import secrets
 from core.config import Settings
-from desktop import secrets
 
 
 def test_settings_round_trip(make_window, corpus, qtbot, tmp_path, memory_keyring, monkeypatch):
@@ -73,3 +73,24 @@ def test_autostart_entry_follows_the_checkbox(make_window, corpus, qtbot, tmp_pa
         assert "Exec=loci-desktop" in entry.read_text()
         window.open_settings().accept()  # still checked: stays
         assert entry.exists()
+
+
+def test_a_key_the_keyring_refuses_is_reported(make_window, corpus, tmp_path, monkeypatch):
+    import keyring
+    from keyring.errors import KeyringError
+
+    def refuse(*args: object) -> None:
+        raise KeyringError("no D-Bus session")
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    window = make_window([corpus])
+    monkeypatch.setattr(keyring.get_keyring(), "set_password", refuse)
+    shown: list[str] = []
+    monkeypatch.setattr(window.status, "show_error", shown.append)
+    window.apply_settings(window.settings, api_key="AIza-test-key")
+
+    assert shown == [
+        "the system keyring refused the key (no D-Bus session); set GEMINI_API_KEY in the "
+        "environment instead"
+    ]
+    assert "AIza" not in (tmp_path / "config" / "settings.toml").read_text()
