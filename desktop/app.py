@@ -20,10 +20,11 @@ from core.config import Settings, SettingsError, data_dir, settings_path
 from desktop.icons import icon
 from desktop.player import default_player_factory
 from desktop.serving import EngineHost
+from desktop.tasks import Executor
 from desktop.theme import apply_theme
 from desktop.thumbnails import Thumbnailer
 from desktop.window import MainWindow
-from desktop.worker import Bridge, EngineFactory, Executor, default_engine_factory
+from desktop.worker import Bridge, EngineFactory, default_engine_factory
 
 _IMPORTED = time.time()
 

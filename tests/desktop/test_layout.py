@@ -84,7 +84,7 @@ def test_window_and_settings_fit_a_small_screen(make_window, corpus, qtbot):
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.height() <= room.height()
-    assert dialog.scroll.widget().sizeHint().height() > dialog.scroll.viewport().height()
+    assert dialog.scroll_area.widget().sizeHint().height() > dialog.scroll_area.viewport().height()
     save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
     assert save.isVisible()
     for corner in (save.rect().topLeft(), save.rect().bottomRight()):
