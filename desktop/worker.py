@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.errors import TaskError, described, error_message
 from desktop.tasks import Executor, PoolExecutor, Tasks
 
 if TYPE_CHECKING:
@@ -69,22 +69,6 @@ class IndexState:
 
     status: dict[str, Any]
     failures: list[tuple[str, str]]  # (path, reason) of files that could not be indexed
-
-
-class TaskError(Exception):
-    """A worker's exception put into words on the worker (the wording may import core)."""
-
-
-def described(func: Callable[[], T]) -> Callable[[], T]:
-    """``func``, with any exception it raises turned into a ``TaskError`` with its message."""
-
-    def run() -> T:
-        try:
-            return func()
-        except Exception as exc:
-            raise TaskError(_message(exc)) from exc
-
-    return run
 
 
 class _Stale(Exception):
@@ -277,7 +261,7 @@ class Bridge(QObject):
                 try:
                     state = self._state(engine)
                 except Exception as exc:
-                    message = _message(exc)
+                    message = error_message(exc)
                     tasks.post(lambda: self._on_index_failed(message))
                     return
                 tasks.post(lambda: on_idle_gui(state))
@@ -419,7 +403,7 @@ class Bridge(QObject):
             try:
                 return func()
             except Exception as exc:
-                raise TaskError(_message(exc)) from exc
+                raise TaskError(error_message(exc)) from exc
 
         def on_error(exc: Exception) -> None:
             if not isinstance(exc, _Stale):
@@ -471,18 +455,3 @@ class Bridge(QObject):
         # A syncer that finishes starting meanwhile is still handed over, and stopped.
         done = self._background.finish(msecs)
         return self._queries.wait(msecs) and done
-
-
-def _message(exc: BaseException) -> str:
-    from core.store import DISK_FULL, damaged_message, is_disk_full, is_storage_error
-
-    if is_disk_full(exc):
-        return DISK_FULL[0].upper() + DISK_FULL[1:]
-    if is_storage_error(exc):  # a read failed below the checks made at open
-        from core.config import data_dir
-
-        return damaged_message(data_dir() / "index", exc)
-    text = str(exc).strip()
-    if not text:
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text
