@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QListView, QStackedWidget, QWidget
 
-from desktop.results import HitDelegate, HitModel
+from desktop.cards import HitDelegate
+from desktop.results import HitModel
 from desktop.thumbnails import Thumbnailer
 
 

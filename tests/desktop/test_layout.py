@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.model import Hit
-from desktop.results import HitDelegate
+from desktop.cards import HitDelegate
 from tests.desktop.conftest import shot
 
 
