@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -40,7 +41,7 @@ def build_window(
     thumbnail_dir: Path | None = None,
     progress_interval: float = 0.05,
     sync: bool = False,
-    **window_options: object,
+    **window_options: Any,
 ) -> MainWindow:
     """The window and its collaborators, wired (tests pass inline executors and fakes)."""
     bridge = Bridge(
@@ -59,7 +60,7 @@ def build_window(
         thumbnails,
         settings_path=settings_file or settings_path(),
         apply_theme=lambda theme: apply_theme(theme),
-        **window_options,  # type: ignore[arg-type]
+        **window_options,
     )
     bridge.setParent(window)
     thumbnails.setParent(window)
