@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -20,10 +21,11 @@ from core.config import Settings, SettingsError, data_dir, settings_path
 from desktop.icons import icon
 from desktop.player import default_player_factory
 from desktop.serving import EngineHost
+from desktop.tasks import Executor
 from desktop.theme import apply_theme
 from desktop.thumbnails import Thumbnailer
 from desktop.window import MainWindow
-from desktop.worker import Bridge, EngineFactory, Executor, default_engine_factory
+from desktop.worker import Bridge, EngineFactory, default_engine_factory
 
 _IMPORTED = time.time()
 
@@ -39,7 +41,7 @@ def build_window(
     thumbnail_dir: Path | None = None,
     progress_interval: float = 0.05,
     sync: bool = False,
-    **window_options: object,
+    **window_options: Any,
 ) -> MainWindow:
     """The window and its collaborators, wired (tests pass inline executors and fakes)."""
     bridge = Bridge(
@@ -58,7 +60,7 @@ def build_window(
         thumbnails,
         settings_path=settings_file or settings_path(),
         apply_theme=lambda theme: apply_theme(theme),
-        **window_options,  # type: ignore[arg-type]
+        **window_options,
     )
     bridge.setParent(window)
     thumbnails.setParent(window)

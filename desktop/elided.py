@@ -30,10 +30,10 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
-    def text(self) -> str:  # type: ignore[override]
+    def text(self) -> str:
         return self._full
 
-    def setText(self, text: str) -> None:  # type: ignore[override]  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self._full = text
         self._elide()
         self.updateGeometry()

@@ -98,21 +98,21 @@ class PdfView(QWidget):
         for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_button):
             bar.addWidget(w)
         layout.addLayout(bar)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("pdfScroll")
-        self.scroll.setWidgetResizable(False)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("pdfScroll")
+        self.scroll_area.setWidgetResizable(False)
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.page_widget = _Page()
-        self.scroll.setWidget(self.page_widget)
-        self.scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.scroll.setMinimumHeight(60)
-        layout.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self.page_widget)
+        self.scroll_area.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.scroll_area.setMinimumHeight(60)
+        layout.addWidget(self.scroll_area, 1)
         self._rerender = QTimer(self)
         self._rerender.setSingleShot(True)
         self._rerender.setInterval(RERENDER_MS)
         self._rerender.timeout.connect(self._request_if_blurry)
-        self.scroll.installEventFilter(self)
+        self.scroll_area.installEventFilter(self)
         self._update_controls()
 
     def _button(self, text: str, tip: str, slot: object) -> QToolButton:
@@ -142,8 +142,8 @@ class PdfView(QWidget):
     def _fit_width(self) -> int:
         # From this widget's own width: the scroll area's viewport lags behind a resize (and
         # is stale while the view is hidden in the preview's stack).
-        bar = self.scroll.verticalScrollBar().sizeHint().width()
-        frame = 2 * self.scroll.frameWidth()
+        bar = self.scroll_area.verticalScrollBar().sizeHint().width()
+        frame = 2 * self.scroll_area.frameWidth()
         return max(120, self.width() - bar - frame - 6)
 
     def show_page(self, image: QImage, page: int, pages: int, marks: list) -> None:
@@ -154,11 +154,11 @@ class PdfView(QWidget):
         self._update_controls()
         if marks:  # bring the first found word into view
             y = int(marks[0][1] * self.page_widget.height())
-            self.scroll.verticalScrollBar().setValue(
-                max(0, y - self.scroll.viewport().height() // 3)
+            self.scroll_area.verticalScrollBar().setValue(
+                max(0, y - self.scroll_area.viewport().height() // 3)
             )
         else:
-            self.scroll.verticalScrollBar().setValue(0)
+            self.scroll_area.verticalScrollBar().setValue(0)
 
     # ---- navigation ----
 

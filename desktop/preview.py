@@ -350,10 +350,10 @@ class PreviewPane(QWidget):
             self.player.show()
             self._on_playing_changed(self.player.is_playing())
         elif when:
-            start = clock(float(hit.locator["seconds"][0]))
+            at = clock(float(hit.locator["seconds"][0]))
             self.media_hint.setText(
                 f"The match is at <b>{when}</b>. Open plays the file in your default player: "
-                f"skip to {start}."
+                f"skip to {at}."
             )
             self.media_hint.show()
 

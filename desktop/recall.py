@@ -8,8 +8,9 @@ from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QListView, QPlainTextEdit, QVBoxLayout, QWidget
 
+from desktop.cards import HitDelegate
 from desktop.elided import ElidedLabel
-from desktop.results import HIT_ROLE, HitDelegate, HitModel
+from desktop.results import HIT_ROLE, HitModel
 from desktop.thumbnails import Thumbnailer
 
 SCRATCH_DEBOUNCE_MS = 350

@@ -6,11 +6,10 @@ It edits a copy of ``Settings``; the window applies and saves the result.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from core.config import Settings, demo_folder
 from desktop import autostart
 from desktop.agents import AgentsBox
+from desktop.tasks import DaemonExecutor, Tasks
 
 GEMINI_DIMS = [0, 3072, 1536, 768, 256]
 THEMES = [("Follow the system", "system"), ("Light", "light"), ("Dark", "dark")]
@@ -62,13 +62,13 @@ class SettingsDialog(QDialog):
         body.setObjectName("settingsBody")
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("settingsScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
-        outer.addWidget(self.scroll)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("settingsScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(body)
+        outer.addWidget(self.scroll_area)
 
         folders_box = QGroupBox("Folders")
         fl = QVBoxLayout(folders_box)
@@ -142,8 +142,9 @@ class SettingsDialog(QDialog):
         self.cost = QLabel("")
         self.cost.setObjectName("costEstimate")
         self.cost.setWordWrap(True)
-        self._estimates = _Estimates()
-        self._estimates.done.connect(self.cost.setText)
+        # daemon threads: an estimate walking a big folder never holds up quitting
+        self._estimates = Tasks(DaemonExecutor("loci-estimate"))
+        self.finished.connect(lambda _result: self._estimates.close())
         form.addRow("", self.cost)
         self.privacy = QLabel("")
         self.privacy.setObjectName("paneSubtitle")
@@ -222,7 +223,7 @@ class SettingsDialog(QDialog):
 
     def _user_items(self) -> list[QTreeWidgetItem]:
         items = [self.folders.topLevelItem(i) for i in range(self.folders.topLevelItemCount())]
-        return [item for item in items if item is not self.demo_row]
+        return [item for item in items if item is not None and item is not self.demo_row]
 
     def folder_paths(self) -> list[str]:
         return [item.text(0) for item in self._user_items()]
@@ -257,7 +258,8 @@ class SettingsDialog(QDialog):
         self.cost.setVisible(gemini and self._settings.provider != "gemini")
         if self.cost.isVisibleTo(self):
             self.cost.setText("Estimating what indexing with Gemini would cost…")
-            self._estimates.start(self.result_settings())
+            settings = self.result_settings()
+            self._estimates.run(lambda: _estimate(settings), self.cost.setText)
         self.privacy.setText(
             "Files in folders not marked “Local only” are sent to Google's Gemini API to be "
             "embedded. Changing the provider or dimensions builds a new index in the background."
@@ -306,25 +308,14 @@ def plain_buttons(box: QDialogButtonBox) -> None:
         save.setDefault(True)
 
 
-class _Estimates(QObject):
-    """Runs the cost estimate on a worker thread; ``done`` carries the sentence to show."""
+def _estimate(settings: Settings) -> str:
+    """On a worker: the sentence the dialog shows about the cost of indexing with Gemini."""
+    from core import cost
 
-    done = Signal(str)
-
-    def start(self, settings: Settings) -> None:
-        threading.Thread(target=self._run, args=(settings,), daemon=True).start()
-
-    def _run(self, settings: Settings) -> None:
-        from core import cost
-
-        try:
-            text = estimate_sentence(cost.estimate_folders(settings))
-        except Exception as exc:  # noqa: BLE001 - an estimate must never break the dialog
-            text = f"The cost could not be estimated ({exc})."
-        try:
-            self.done.emit(text)
-        except RuntimeError:
-            pass  # the dialog closed meanwhile
+    try:
+        return estimate_sentence(cost.estimate_folders(settings))
+    except Exception as exc:  # noqa: BLE001 - an estimate must never break the dialog
+        return f"The cost could not be estimated ({exc})."
 
 
 def estimate_sentence(est: object) -> str:

@@ -85,8 +85,10 @@ def stylesheet(name: str) -> str:
 
 def apply_theme(theme: str, app: QApplication | None = None) -> str:
     """Style the whole app; returns the theme used (``light`` or ``dark``)."""
-    app = app or QApplication.instance()  # type: ignore[assignment]
-    assert isinstance(app, QApplication)
+    if app is None:
+        instance = QApplication.instance()
+        assert isinstance(instance, QApplication)
+        app = instance
     name = resolve(theme)
     app.setStyle("Fusion")
     app.setPalette(palette(name))

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QTextOption
 
 from core.thumbs import thumbnail
-from desktop.worker import Executor, PoolExecutor
+from desktop.tasks import Executor, PoolExecutor, Tasks
 
 SIZE = 256  # pixels of the longer side; views scale down, high-DPI screens stay sharp
 MADE_BY_CORE = ("image", "pdf", "audio", "video")
@@ -101,7 +101,6 @@ class Thumbnailer(QObject):
     """Pixmaps for hits, generated in the background; ``ready(path)`` when one arrives."""
 
     ready = Signal(str)
-    _made = Signal(str, str, object)  # key, path, QImage | note text | None — from a worker
 
     def __init__(
         self,
@@ -111,11 +110,10 @@ class Thumbnailer(QObject):
     ) -> None:
         super().__init__(parent)
         self.cache_dir = cache_dir
-        self._executor = executor or PoolExecutor(2)
+        self._tasks = Tasks(executor or PoolExecutor(2), self)
         self._pixmaps: dict[str, QPixmap | None] = {}
         self._pending: set[str] = set()
         self._closed = False
-        self._made.connect(self._on_made)
 
     def pixmap(self, path: str, kind: str, locator: dict[str, Any] | None = None) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued once."""
@@ -126,24 +124,24 @@ class Thumbnailer(QObject):
         if key not in self._pending and wanted and not self._closed:
             self._pending.add(key)
             spot = dict(locator or {})
-            self._executor.submit(lambda: self._make(key, path, kind, spot))
+            self._tasks.run(
+                lambda: self._make(path, kind, spot),
+                lambda made: self._on_made(key, path, made),
+            )
         return None
 
     def forget(self) -> None:
         """Drop the in-memory pixmaps (after a rescan changed files)."""
         self._pixmaps.clear()
 
-    def _make(self, key: str, path: str, kind: str, locator: dict[str, Any]) -> None:
-        made: QImage | str | None
+    def _make(self, path: str, kind: str, locator: dict[str, Any]) -> QImage | str | None:
+        """On a worker: the image, or a note's text (typeset on the GUI thread), or None."""
         if kind == "note":
-            made = read_note(path) or ""
-        else:
-            try:
-                made = render_thumbnail(path, kind, locator, self.cache_dir)
-            except Exception:
-                made = None  # unreadable: the type icon stands in
-        if not self._closed:
-            self._made.emit(key, path, made)
+            return read_note(path) or ""
+        try:
+            return render_thumbnail(path, kind, locator, self.cache_dir)
+        except Exception:
+            return None  # unreadable: the type icon stands in
 
     def _on_made(self, key: str, path: str, made: QImage | str | None) -> None:
         self._pending.discard(key)
@@ -155,4 +153,5 @@ class Thumbnailer(QObject):
     def shutdown(self, msecs: int = 10000) -> bool:
         """Queue nothing more and wait for the renders in flight."""
         self._closed = True
-        return self._executor.wait(msecs)
+        self._tasks.close()
+        return self._tasks.wait(msecs)

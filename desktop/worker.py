@@ -1,66 +1,41 @@
 """The one bridge between the GUI thread and the engine.
 
-Every engine call runs on an executor (a ``QThreadPool`` in the app, inline in tests) and
-its result comes back only through this module's signals. Widgets never see a thread.
+Every engine call runs through ``desktop.tasks``: the work happens on an executor (a
+``QThreadPool`` in the app, inline in tests) and returns a value; its callback, on the GUI
+thread, is the only place the bridge's state is written and its signals are emitted.
+Widgets never see a thread.
 
 Two lanes keep the app responsive: *queries* (open the engine, search, recall, status,
 preview loads) run one at a time on their own thread, so a search never waits behind a
-long index run, which has the *background* lane to itself.
-
-Sync seam: ``Bridge.start_sync()`` today runs one ``engine.index()`` pass. When
-``core/sync`` lands, it starts the ``Syncer`` instead and feeds its progress callbacks to
-``_emit_progress`` / ``_finish_index`` — the signals, and so the GUI, stay the same.
+long index run, which has the *background* lane to itself. With ``sync=True`` (the app)
+the background lane starts ``core.sync.Syncer``, whose callbacks arrive on the sync thread
+and cross to the GUI thread with ``Tasks.post``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
+
+from desktop.errors import TaskError, described, error_message
+from desktop.tasks import Executor, PoolExecutor, Tasks
 
 if TYPE_CHECKING:
     from core.app import Engine
     from core.config import Settings
+    from core.index import IndexReport
+    from core.model import Hit, Progress
+    from core.sync import Syncer
 
 EngineFactory = Callable[["Settings", bool], "Engine"]
-
-
-class Executor(Protocol):
-    """Runs zero-argument callables somewhere; swappable so tests can run them inline."""
-
-    def submit(self, fn: Callable[[], None]) -> None: ...
-
-    def wait(self, msecs: int) -> bool: ...
-
-
-class PoolExecutor:
-    """A private ``QThreadPool`` of ``threads`` threads."""
-
-    def __init__(self, threads: int = 1) -> None:
-        self.pool = QThreadPool()
-        self.pool.setMaxThreadCount(threads)
-
-    def submit(self, fn: Callable[[], None]) -> None:
-        self.pool.start(fn)
-
-    def wait(self, msecs: int) -> bool:
-        return self.pool.waitForDone(msecs)
-
-
-class InlineExecutor:
-    """Runs each callable at once on the caller's thread: deterministic tests."""
-
-    def submit(self, fn: Callable[[], None]) -> None:
-        fn()
-
-    def wait(self, msecs: int) -> bool:
-        return True
+T = TypeVar("T")
 
 
 def default_engine_factory(settings: Settings, rebuild: bool) -> Engine:
@@ -96,6 +71,10 @@ class IndexState:
     failures: list[tuple[str, str]]  # (path, reason) of files that could not be indexed
 
 
+class _Stale(Exception):
+    """A query dropped before it ran: a newer one of its lane is queued."""
+
+
 class Bridge(QObject):
     """Runs core calls off the GUI thread; every result arrives through a signal.
 
@@ -119,8 +98,6 @@ class Bridge(QObject):
     load_failed = Signal(int, str)
     # The syncer's own state: starting, scanning, indexing, optimizing, idle, stopped.
     sync_state = Signal(str)
-    _index_ended = Signal()  # from the index job to the GUI thread: the lane is free again
-    _index_began = Signal()  # from the sync thread: a run started (a change, F5, a folder back)
 
     def __init__(
         self,
@@ -136,22 +113,22 @@ class Bridge(QObject):
         super().__init__(parent)
         self._factory = engine_factory
         self._fresh_factory = fresh_factory
-        self._queries = queries or PoolExecutor(1)
-        self._background = background or PoolExecutor(1)
+        self._queries = Tasks(queries or PoolExecutor(1), self)
+        self._background = Tasks(background or PoolExecutor(1), self)
         self._progress_interval = progress_interval
+        # Written on the GUI thread only (in the methods below and the tasks' callbacks).
         self._engine: Engine | None = None
         self._opening = False
         self._rebuilding = False
-        self._cancel = threading.Event()
         self._indexing = False
         self._again = False  # a rescan was asked for while one ran
         self._ids = 0
         self._latest: dict[str, int] = {}
         self._closed = False
-        self._syncer: Any = None
+        self._syncer: Syncer | None = None
         self._sync_enabled = sync
-        self._index_ended.connect(self._on_index_ended)
-        self._index_began.connect(self._on_index_began)
+        # Set on the GUI thread, read by workers: a run over the old engine stops.
+        self._cancel = threading.Event()
 
     # ---- state ----
 
@@ -198,27 +175,26 @@ class Bridge(QObject):
         self._cancel.set()  # a run over the old engine stops at its next file
         self._stop_syncer()  # and the old engine's watcher (it holds the index lock)
 
-        def job() -> None:
-            try:
-                engine = (
-                    self._fresh_factory(settings) if fresh else self._factory(settings, rebuild)
-                )
-                state = self._state(engine)
-            except Exception as exc:
-                self._opening = False
-                self.engine_failed.emit(_message(exc))
-                return
-            self._engine = engine
+        def build() -> tuple[Engine, IndexState]:
+            engine = self._fresh_factory(settings) if fresh else self._factory(settings, rebuild)
+            return engine, self._state(engine)
+
+        def opened(result: tuple[Engine, IndexState]) -> None:
+            self._engine, state = result
             self._opening = False
             self.engine_opened.emit(state)
 
-        self._submit(self._queries, job)
+        def failed(exc: Exception) -> None:
+            self._opening = False
+            self.engine_failed.emit(str(exc))
+
+        self._queries.run(described(build), opened, failed)
 
     def start_sync(self) -> None:
         """Keep the index in step with the folders in the background, until shutdown.
 
         Runs ``core.sync.Syncer``: a start-up reconciliation, then the folder watcher. Its
-        callbacks arrive on the sync thread and leave it only as this bridge's signals.
+        callbacks arrive on the sync thread and leave it only through ``Tasks.post``.
         Without a watcher (``sync=False``, tests) one ``engine.index()`` pass runs instead.
         """
         engine = self._engine
@@ -228,13 +204,34 @@ class Bridge(QObject):
         self._stop_syncer()
         self._indexing = True
         self.index_started.emit()
+        tasks = self._background
+        swap = [self._rebuilding]  # from here on read and written on the sync thread only
 
-        def job() -> None:
+        def on_progress_gui(progress: Progress) -> None:
+            if progress.total and progress.done < progress.total:
+                self.index_started.emit()
+            self.index_progressed.emit(progress)
+
+        def on_synced(report: IndexReport, state: IndexState, swapped: bool) -> None:
+            if swapped and engine is self._engine:
+                self._rebuilding = False
+            self._finish_index(report, state)
+
+        def on_state_gui(state: str) -> None:
+            if state in ("scanning", "indexing"):
+                self._indexing = True  # a run started (a change, F5, a folder back)
+            self.sync_state.emit(state)
+
+        def on_idle_gui(state: IndexState) -> None:
+            self._on_index_ended()
+            self.status_changed.emit(state)
+
+        def work() -> Syncer:
             from core.sync import Syncer
 
             last = [0.0]
 
-            def on_progress(progress: Any) -> None:
+            def on_progress(progress: Progress) -> None:
                 now = time.monotonic()
                 if (
                     progress.total == 0
@@ -242,23 +239,21 @@ class Bridge(QObject):
                     or (now - last[0] >= self._progress_interval)
                 ):
                     last[0] = now
-                    if progress.total and progress.done < progress.total:
-                        self.index_started.emit()
-                    self._emit_progress(progress)
+                    tasks.post(lambda: on_progress_gui(progress))
 
             def on_indexed(synced: Any) -> None:
                 report = synced.report
                 # keep the search matrix in step (a snapshot swap: searches never see half)
                 engine.searcher().vectors.apply(report.changed_paths + report.deleted_paths)
-                if self._rebuilding and not report.fatal and not report.pending:
+                swapped = swap[0] and not report.fatal and not report.pending
+                if swapped:
                     engine.store.make_current()
-                    self._rebuilding = False
-                self._finish_index(report, self._state(engine))
+                    swap[0] = False
+                state = self._state(engine)
+                tasks.post(lambda: on_synced(report, state, swapped))
 
             def on_state(state: str) -> None:
-                if state in ("scanning", "indexing"):
-                    self._index_began.emit()
-                self.sync_state.emit(state)
+                tasks.post(lambda: on_state_gui(state))
 
             def on_idle() -> None:
                 # Every known change is in the index, whether or not the run changed
@@ -266,11 +261,13 @@ class Bridge(QObject):
                 try:
                     state = self._state(engine)
                 except Exception as exc:
-                    self._index_ended.emit()
-                    self.index_failed.emit(_message(exc))
+                    message = error_message(exc)
+                    tasks.post(lambda: self._on_index_failed(message))
                     return
-                self._index_ended.emit()
-                self.status_changed.emit(state)
+                tasks.post(lambda: on_idle_gui(state))
+
+            def on_error(message: str) -> None:
+                tasks.post(lambda: self.index_failed.emit(message))
 
             syncer = Syncer.for_engine(
                 engine,
@@ -278,23 +275,34 @@ class Bridge(QObject):
                 on_indexed=on_indexed,
                 on_state=on_state,
                 on_idle=on_idle,
-                on_error=self.index_failed.emit,
-                on_warning=self.index_failed.emit,
+                on_error=on_error,
+                on_warning=on_error,
             )
-            try:
-                syncer.start()
-            except Exception as exc:
-                self._index_ended.emit()
-                self.index_failed.emit(_message(exc))
+            syncer.start()
+            return syncer
+
+        def started(syncer: Syncer) -> None:
+            if self._closed or engine is not self._engine or self._syncer is not None:
+                # shut down or reopened while it started: it is no one's any more
+                self._stop_later(syncer)
                 return
             self._syncer = syncer
 
-        self._submit(self._background, job)
+        def failed(exc: Exception) -> None:
+            self._on_index_failed(str(exc))
+
+        tasks.run(described(work), started, failed)
 
     def _stop_syncer(self) -> None:
         syncer, self._syncer = self._syncer, None
         if syncer is not None:
             syncer.stop(timeout=30)
+
+    def _stop_later(self, syncer: Syncer) -> None:
+        if self._closed:
+            syncer.stop(timeout=30)  # shutting down: the bridge waits for its workers anyway
+        else:
+            self._background.run(lambda: syncer.stop(timeout=30), lambda _stopped: None)
 
     def rescan(self) -> None:
         engine = self._engine
@@ -309,61 +317,50 @@ class Bridge(QObject):
         self._indexing = True
         self._cancel.clear()
         self.index_started.emit()
+        tasks = self._background
+        rebuilding = self._rebuilding
 
-        def job() -> None:
+        def work() -> tuple[IndexReport, IndexState, bool] | None:
             last = 0.0
-            try:
-                run = engine.index()
-                while True:
-                    if self._cancel.is_set():
-                        run.close()  # unwinds at a yield: written batches stay whole
-                        self._index_ended.emit()
-                        return
-                    try:
-                        progress = next(run)
-                    except StopIteration as stop:
-                        report = stop.value
-                        break
-                    now = time.monotonic()
-                    first_or_last = progress.total == 0 or progress.done >= progress.total
-                    if first_or_last or now - last >= self._progress_interval:
-                        last = now
-                        self._emit_progress(progress)
-                if self._rebuilding and not report.fatal:
-                    engine.store.make_current()
-                    self._rebuilding = False
-                state = self._state(engine)
-            except Exception as exc:
-                self._index_ended.emit()
-                self.index_failed.emit(_message(exc))
+            run = engine.index()
+            while True:
+                if self._cancel.is_set():
+                    run.close()  # unwinds at a yield: written batches stay whole
+                    return None
+                try:
+                    progress = next(run)
+                except StopIteration as stop:
+                    report: IndexReport = stop.value
+                    break
+                now = time.monotonic()
+                first_or_last = progress.total == 0 or progress.done >= progress.total
+                if first_or_last or now - last >= self._progress_interval:
+                    last = now
+                    tasks.post(partial(self.index_progressed.emit, progress))
+            swapped = rebuilding and not report.fatal
+            if swapped:
+                engine.store.make_current()
+            return report, self._state(engine), swapped
+
+        def done(result: tuple[IndexReport, IndexState, bool] | None) -> None:
+            if result is None:  # cancelled
+                self._on_index_ended()
                 return
+            report, state, swapped = result
+            if swapped and engine is self._engine:
+                self._rebuilding = False
             self._finish_index(report, state)
 
-        self._submit(self._background, job)
+        tasks.run(described(work), done, lambda exc: self._on_index_failed(str(exc)))
 
-    def _submit(self, executor: Executor, job: Callable[[], None]) -> None:
-        if self._closed:
-            return  # shutting down: answers would reach a window that is gone
-
-        def guarded() -> None:
-            try:
-                job()
-            except RuntimeError:
-                if not self._closed:  # "Signal source has been deleted" only after close
-                    raise
-
-        executor.submit(guarded)
-
-    def _emit_progress(self, progress: Any) -> None:
-        self.index_progressed.emit(progress)
-
-    def _finish_index(self, report: Any, state: IndexState) -> None:
-        self._index_ended.emit()  # first: the GUI sees ``indexing`` False with the results
+    def _finish_index(self, report: IndexReport, state: IndexState) -> None:
+        self._on_index_ended()  # first: the GUI sees ``indexing`` False with the results
         self.indexed.emit(report)
         self.status_changed.emit(state)
 
-    def _on_index_began(self) -> None:
-        self._indexing = True
+    def _on_index_failed(self, message: str) -> None:
+        self._on_index_ended()
+        self.index_failed.emit(message)
 
     def _on_index_ended(self) -> None:
         self._indexing = False
@@ -375,14 +372,8 @@ class Bridge(QObject):
         engine = self._engine
         if engine is None:
             return
-
-        def job() -> None:
-            try:
-                self.status_changed.emit(self._state(engine))
-            except Exception:
-                pass  # the next index run reports it
-
-        self._submit(self._queries, job)
+        # an error is dropped: the next index run reports it
+        self._queries.run(lambda: self._state(engine), self.status_changed.emit)
 
     @staticmethod
     def _state(engine: Engine) -> IndexState:
@@ -396,67 +387,61 @@ class Bridge(QObject):
 
     # ---- queries ----
 
+    def _query(
+        self,
+        lane: str,
+        func: Callable[[], T],
+        answered: Callable[[int, T], None],
+        failed: Callable[[int, str], None],
+    ) -> int:
+        """Run ``func`` on the query lane unless a newer request of ``lane`` came first."""
+        rid = self._next_id(lane)
+
+        def work() -> T:
+            if self._stale(lane, rid):
+                raise _Stale  # the user typed on; a newer request is queued
+            try:
+                return func()
+            except Exception as exc:
+                raise TaskError(error_message(exc)) from exc
+
+        def on_error(exc: Exception) -> None:
+            if not isinstance(exc, _Stale):
+                failed(rid, str(exc))
+
+        self._queries.run(work, lambda result: answered(rid, result), on_error)
+        return rid
+
     def search(self, request: SearchRequest) -> int:
-        rid = self._next_id("search")
         engine = self._engine
 
-        def job() -> None:
-            if self._stale("search", rid):
-                return  # the user typed on; a newer search is queued
+        def work() -> list[Hit]:
             if engine is None:
-                self.search_failed.emit(rid, "The index is still opening…")
-                return
-            try:
-                from core.search import Filters
+                raise RuntimeError("The index is still opening…")
+            from core.search import Filters
 
-                filters = Filters(request.kinds, request.folder, request.since)
-                hits = engine.searcher().search(
-                    request.text, files=request.files, filters=filters, limit=request.limit
-                )
-            except Exception as exc:
-                self.search_failed.emit(rid, _message(exc))
-                return
-            self.searched.emit(rid, hits)
+            filters = Filters(request.kinds, request.folder, request.since)
+            return engine.searcher().search(
+                request.text, files=request.files, filters=filters, limit=request.limit
+            )
 
-        self._submit(self._queries, job)
-        return rid
+        return self._query("search", work, self.searched.emit, self.search_failed.emit)
 
     def recall(self, *, path: str | None = None, text: str = "", limit: int = 12) -> int:
-        rid = self._next_id("recall")
         engine = self._engine
 
-        def job() -> None:
-            if self._stale("recall", rid) or engine is None:
-                return
-            try:
-                if path is not None:
-                    hits = engine.searcher().recall(path=path, limit=limit)
-                else:
-                    hits = engine.searcher().recall(text=text, limit=limit)
-            except Exception as exc:
-                self.recall_failed.emit(rid, _message(exc))
-                return
-            self.recalled.emit(rid, hits)
+        def work() -> list[Hit]:
+            if engine is None:
+                raise _Stale
+            if path is not None:
+                return engine.searcher().recall(path=path, limit=limit)
+            return engine.searcher().recall(text=text, limit=limit)
 
-        self._submit(self._queries, job)
-        return rid
+        return self._query("recall", work, self.recalled.emit, self.recall_failed.emit)
 
     def load(self, fn: Callable[[], Any], lane: str = "load") -> int:
         """Run ``fn`` (a file read, a page render) on the query lane; answer via ``loaded``."""
-        rid = self._next_id(lane)
-
-        def job() -> None:
-            if self._stale(lane, rid):
-                return
-            try:
-                result = fn()
-            except Exception as exc:
-                self.load_failed.emit(rid, _message(exc))
-                return
-            self.loaded.emit(rid, result)
-
-        self._submit(self._queries, job)
-        return rid
+        return self._query(lane, fn, self.loaded.emit, self.load_failed.emit)
 
     # ---- shutdown ----
 
@@ -466,20 +451,7 @@ class Bridge(QObject):
         self._cancel.set()
         self._latest.clear()
         self._stop_syncer()  # the run in progress stops at its next file; queued work waits
-        done = self._background.wait(msecs)
+        self._queries.close()
+        # A syncer that finishes starting meanwhile is still handed over, and stopped.
+        done = self._background.finish(msecs)
         return self._queries.wait(msecs) and done
-
-
-def _message(exc: BaseException) -> str:
-    from core.store import DISK_FULL, damaged_message, is_disk_full, is_storage_error
-
-    if is_disk_full(exc):
-        return DISK_FULL[0].upper() + DISK_FULL[1:]
-    if is_storage_error(exc):  # a read failed below the checks made at open
-        from core.config import data_dir
-
-        return damaged_message(data_dir() / "index", exc)
-    text = str(exc).strip()
-    if not text:
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text

@@ -19,8 +19,8 @@ from core.app import Engine
 from core.config import Settings
 from desktop.app import build_window
 from desktop.player import default_player_factory
+from desktop.tasks import InlineExecutor
 from desktop.window import MainWindow
-from desktop.worker import InlineExecutor
 from tests.helpers import NO_MODELS, HashEmbedder, make_image, make_pdf, write
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"

@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.model import Hit
-from desktop.results import HitDelegate
+from desktop.cards import HitDelegate
 from tests.desktop.conftest import shot
 
 
@@ -84,7 +84,7 @@ def test_window_and_settings_fit_a_small_screen(make_window, corpus, qtbot):
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.height() <= room.height()
-    assert dialog.scroll.widget().sizeHint().height() > dialog.scroll.viewport().height()
+    assert dialog.scroll_area.widget().sizeHint().height() > dialog.scroll_area.viewport().height()
     save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
     assert save.isVisible()
     for corner in (save.rect().topLeft(), save.rect().bottomRight()):

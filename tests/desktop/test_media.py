@@ -13,10 +13,9 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 
 from core.model import Hit
-from desktop import window as window_module
+from desktop import reveal
 from desktop.player import player_available
 from desktop.results import HIT_ROLE, format_locator, time_range
-from desktop.window import show_items
 from tests.core.test_media_helpers import write_audio, write_video
 from tests.helpers import write
 
@@ -129,7 +128,7 @@ class DeadBus:
 def test_show_in_folder_opens_the_folder_without_a_session_bus(tmp_path):
     target = write(tmp_path / "docs" / "a.md", "x")
     opened: list[QUrl] = []
-    assert show_items(str(target), bus=DeadBus(), open_url=opened.append) is False
+    assert reveal.FileManager(DeadBus(), opened.append).show_items(str(target)) is False
     assert opened == [QUrl.fromLocalFile(str(tmp_path / "docs"))]
 
 
@@ -168,7 +167,8 @@ def private_bus():
 def test_show_in_folder_falls_back_when_no_file_manager_answers(tmp_path, qtbot, private_bus):
     target = write(tmp_path / "docs" / "a.md", "x")
     opened: list[QUrl] = []
-    assert show_items(str(target), bus=private_bus("app"), open_url=opened.append) is True
+    manager = reveal.FileManager(private_bus("app"), opened.append)
+    assert manager.show_items(str(target)) is True
     # nobody owns org.freedesktop.FileManager1 on this bus: the error reply opens the folder
     qtbot.waitUntil(lambda: opened == [QUrl.fromLocalFile(str(tmp_path / "docs"))])
 
@@ -197,7 +197,8 @@ def test_show_in_folder_asks_the_file_manager_to_select_the_file(tmp_path, qtbot
     )
     target = write(tmp_path / "docs" / "a b.md", "x")
     opened: list[QUrl] = []
-    assert show_items(str(target), bus=private_bus("app"), open_url=opened.append) is True
+    files = reveal.FileManager(private_bus("app"), opened.append)
+    assert files.show_items(str(target)) is True
     qtbot.waitUntil(lambda: manager.shown == [[QUrl.fromLocalFile(str(target)).toString()]])
-    qtbot.waitUntil(lambda: not window_module._watchers)  # the reply has come back
+    qtbot.waitUntil(lambda: not files.pending)  # the reply has come back
     assert opened == []  # selected in the file manager: no extra folder window

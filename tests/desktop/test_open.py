@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
-from desktop.window import show_items
+from desktop.reveal import FileManager
 from tests.desktop.conftest import shot
 
 
@@ -44,7 +44,7 @@ def test_a_failed_open_is_said_in_the_window_with_a_copy_path_offer(
 
     def no_file_manager(path: str, on_failed=None) -> None:
         # the real freedesktop path: no session bus, and opening the folder fails too
-        show_items(path, bus=DeadBus(), open_url=lambda _url: False, on_failed=on_failed)
+        FileManager(DeadBus(), lambda _url: False).show_items(path, on_failed=on_failed)
 
     window = make_window([corpus], opener=no_launcher, revealer=no_file_manager)
     with qtbot.waitSignal(window.bridge.searched):

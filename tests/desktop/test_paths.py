@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.scan import path_key
 from desktop.preview import load_preview
-from desktop.window import file_url
+from desktop.reveal import file_url
 
 
 def test_a_non_utf8_name_opens_the_real_file(tmp_path: Path) -> None:

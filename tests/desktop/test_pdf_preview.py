@@ -33,13 +33,13 @@ def test_pdf_preview_shows_the_matched_page_with_pages_and_zoom(make_window, tmp
     assert pdf.page_label.text() == "Page 2 of 4"
     assert len(pdf.page_widget.marks) == 2  # "burst" and "pipes" highlighted
     # readable: the page fills the panel's width, rendered at that width (not a thumbnail)
-    assert pdf.page_widget.width() >= pdf.scroll.viewport().width() - 40
+    assert pdf.page_widget.width() >= pdf.scroll_area.viewport().width() - 40
     assert pdf.page_widget.width() >= 300
     assert pdf._rendered_width >= pdf.page_widget.width() * pdf.devicePixelRatioF() * 0.9
     shot(window, "16-pdf-preview")
 
     with qtbot.waitSignal(window.bridge.loaded):
-        qtbot.keyClick(pdf.scroll, Qt.Key.Key_PageDown)
+        qtbot.keyClick(pdf.scroll_area, Qt.Key.Key_PageDown)
     assert (pdf.page, pdf.page_label.text()) == (3, "Page 3 of 4")
     assert not pdf.page_widget.marks  # no "burst pipes" on page 3
     with qtbot.waitSignal(window.bridge.loaded):
@@ -48,7 +48,7 @@ def test_pdf_preview_shows_the_matched_page_with_pages_and_zoom(make_window, tmp
 
     fit = pdf.page_widget.width()
     with qtbot.waitSignal(window.bridge.loaded):  # sharper pixels for the bigger page
-        qtbot.keyClick(pdf.scroll, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(pdf.scroll_area, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert pdf.zoom == 1.25 and pdf.zoom_label.text() == "125%"
     assert pdf.page_widget.width() > fit * 1.2
     assert pdf._rendered_width >= pdf.page_widget.width() * pdf.devicePixelRatioF() * 0.9
@@ -71,7 +71,7 @@ def test_pdf_preview_fits_a_small_window(make_window, tmp_path, qtbot):
         window.search.set_text("burst pipes")
     window.flush_selection()
     pdf = window.preview.pdf
-    qtbot.waitUntil(lambda: pdf.page_widget.width() <= pdf.scroll.viewport().width())
-    assert pdf.page_widget.width() >= pdf.scroll.viewport().width() - 40  # and fills it
-    assert not pdf.scroll.horizontalScrollBar().isVisible()
+    qtbot.waitUntil(lambda: pdf.page_widget.width() <= pdf.scroll_area.viewport().width())
+    assert pdf.page_widget.width() >= pdf.scroll_area.viewport().width() - 40  # and fills it
+    assert not pdf.scroll_area.horizontalScrollBar().isVisible()
     shot(window, "17-pdf-preview-800x560")

@@ -50,7 +50,7 @@ def test_clicking_a_recalled_memory_selects_it_and_recalls_from_there(make_windo
         qtbot.mouseClick(
             view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center()
         )
-    assert window._focus_hit.path == target.path
+    assert window.focus.hit.path == target.path
     assert window.preview.hit.path == target.path
     recalled = [h.path for h in window.recall.model.hits]
     assert target.path not in recalled

@@ -39,12 +39,14 @@ def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path,
 
 def test_a_full_disk_is_said_in_the_status_line(make_window, corpus, qtbot) -> None:
     from core.sync.syncer import _say
-    from desktop.worker import _message
+    from desktop.errors import error_message
 
     full = OSError(28, "No space left on device")
     lance_full = RuntimeError("lance error: IO: Generic LocalFileSystem error (os error 28)")
-    assert _message(full).startswith("The disk is full") and "free some space" in _message(full)
-    assert _message(lance_full).startswith("The disk is full")
+    assert error_message(full).startswith(
+        "The disk is full"
+    ) and "free some space" in error_message(full)
+    assert error_message(lance_full).startswith("The disk is full")
     assert _say(lance_full, Path("/x")).startswith("the disk is full")
     window = make_window([corpus])
     window.bridge.index_failed.emit(_say(full, Path("/x")))

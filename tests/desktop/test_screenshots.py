@@ -122,7 +122,7 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     window = make_window([demo], embedder=local_embedder, models=True)
     # present it as the demo folder, as on a first run (the engine keeps its own settings)
     window.settings = dataclasses.replace(window.settings, folders=[])
-    window._show_welcome()
+    window.searching.show_welcome()
     window.status.show_counts({**window.bridge.engine.status(), "demo": True})
     settle(window)
     assert "demo folder" in window.empty.text()

@@ -64,8 +64,8 @@ def test_status_follows_the_syncer_after_a_restart_with_broken_files(
     qtbot.waitUntil(lambda: window.status.state.text() == "Synced", timeout=10000)
     assert not window.bridge.indexing and not window.status.progress.isVisible()
     assert window.status.problems.text() == "⚠ 1 file could not be indexed"
-    window._last_query = "zebra crossing"
-    window._show_no_match()  # what a search with no hit says now
+    window.searching.last_query = "zebra crossing"
+    window.searching.show_no_match()  # what a search with no hit says now
     assert "still running" not in window.empty.text()
 
     # F5: a full rescan shows as scanning, then ends as Synced again

@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from core.pdfium import PDFIUM_LOCK
+from desktop.tasks import InlineExecutor, PoolExecutor
 from desktop.thumbnails import Thumbnailer, render_note, render_thumbnail, thumb_key
-from desktop.worker import InlineExecutor, PoolExecutor
 from tests.core.test_media_helpers import write_audio, write_video
 from tests.helpers import make_pdf, write
 
@@ -97,7 +97,7 @@ def test_pdf_thumbnails_wait_for_the_shared_pdfium_lock(tmp_path, qtbot):
     assert held.wait(5)
     thumbs.pixmap(str(pdf), "pdf", {"pages": [1, 1]})
     # the worker is blocked on the lock, so nothing arrives while the indexer holds it
-    assert not thumbs._executor.wait(200)
+    assert not thumbs._tasks.wait(200)
     assert thumbs.pixmap(str(pdf), "pdf", {"pages": [1, 1]}) is None
     release.set()
     other.join()
