@@ -9,19 +9,19 @@ import re
 import sys
 import time
 from collections.abc import Generator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from core import __version__
+from core.errors import CliError
 from core.model import KINDS, Hit, Progress, locator_text
 from core.serve.backend import EngineError
+from core.serve.cli import add_serve_parsers
+from core.sync.cli import add_watch_parser
+from core.user_args import check_folder, parse_kind, parse_since
 
 T = TypeVar("T")
-
-
-class CliError(Exception):
-    """A one-line error for the user; exit code 1."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,9 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("errors", help="files that could not be indexed, and why")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_errors)
-
-    from core.serve.cli import add_serve_parsers
-    from core.sync.cli import add_watch_parser
 
     add_watch_parser(sub)
     add_serve_parsers(sub)
@@ -429,51 +426,6 @@ def _make_embedder(settings: Any) -> Any:
     from core.app import make_embedder
 
     return make_embedder(settings)
-
-
-def parse_since(text: str) -> float:
-    m = re.fullmatch(r"(\d+)\s*([dwmy])", text.strip())
-    if m:
-        n, unit = int(m.group(1)), m.group(2)
-        days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
-        try:
-            return max(0.0, (datetime.now() - timedelta(days=days)).timestamp())
-        except (OverflowError, ValueError, OSError):
-            return 0.0  # further back than any file: every file qualifies
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except (ValueError, OverflowError, OSError):
-        raise CliError(
-            f"--since: not a date: {text!r} (use 2026-03-01, 7d, 2w, 6m or 1y)"
-        ) from None
-
-
-def parse_kind(text: str) -> str:
-    """A kind as the user may type it (``Notes``, ``pdfs``, ``photo``); a CliError otherwise."""
-    import difflib
-
-    word = text.strip().lower()
-    aliases = {"photo": "image", "picture": "image", "text": "note", "memo": "audio"}
-    for candidate in (word, word.removesuffix("s"), word.removesuffix("es")):
-        candidate = aliases.get(candidate, candidate)
-        if candidate in KINDS:
-            return candidate
-    close = difflib.get_close_matches(word, KINDS, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    raise CliError(f"--kind: no kind {text!r}{hint}; the kinds are {', '.join(KINDS)}")
-
-
-def check_folder(text: str, settings: Any) -> str:
-    """``--folder``: one of Loci's folders or a folder inside one; a CliError otherwise."""
-    folder = Path(os.path.abspath(os.path.expanduser(text)))
-    roots = [Path(os.path.abspath(r)) for r in settings.effective_folders()]
-    inside = any(folder == r or r in folder.parents for r in roots)
-    if not inside:
-        listed = ", ".join(str(r) for r in roots) or "none yet: add one with `loci index FOLDER`"
-        raise CliError(f"--folder {folder} is not one of Loci's folders (they are: {listed})")
-    if not folder.is_dir() and folder not in roots:  # a root may be an unplugged drive
-        raise CliError(f"--folder {folder}: no such folder inside Loci's folders")
-    return str(folder)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -362,8 +362,7 @@ def _classify(exc: Exception) -> tuple[int, str]:
     """The code and one-line message the command line would print for ``exc``."""
     from core.config import SettingsError
     from core.embed import EmbedError, UnknownProvider
-    from core.extract import ExtractError
-    from core.store import IndexError_
+    from core.errors import ExtractError, IndexError_
 
     if isinstance(exc, EmbedError | ExtractError | IndexError_ | UnknownProvider | SettingsError):
         return USER_ERROR, str(exc)

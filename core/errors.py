@@ -1,0 +1,24 @@
+"""Errors shared across layers, kept in this leaf module (it imports nothing of Loci's) so
+that any module can raise or catch them with a top-level import."""
+
+from __future__ import annotations
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit code 1."""
+
+
+class ExtractError(Exception):
+    """The file could not be read or parsed; the message is shown to the user.
+
+    ``retry``: the cause is outside the file's content (permissions), so a later run
+    tries again even if the file's stat has not changed.
+    """
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class IndexError_(Exception):
+    """The index cannot be used as it is; the message says what to do."""
