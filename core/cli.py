@@ -17,8 +17,8 @@ from core import __version__
 from core.errors import CliError
 from core.model import KINDS, Hit, Progress, locator_text
 from core.serve.backend import EngineError
-from core.serve.cli import add_serve_parsers
-from core.sync.cli import add_watch_parser
+from core.commands.serve import add_serve_parsers
+from core.commands.watch import add_watch_parser
 from core.user_args import check_folder, parse_kind, parse_since
 
 T = TypeVar("T")

@@ -1,7 +1,7 @@
 """Background folder sync: watch, debounce, reconcile, maintain (see ``Syncer``).
 
 Names load on first use, so that ``loci --help`` (which registers ``loci watch`` from
-``core.sync.cli``) does not import the indexer, numpy or LanceDB.
+``core.commands.watch``) does not import the indexer, numpy or LanceDB.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.sync.cli import add_debounce_option, cmd_watch
+from core.commands.watch import add_debounce_option, cmd_watch
 
 
 def add_serve_parsers(subparsers: Any) -> None:
