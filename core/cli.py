@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core import __version__
+from core.commands.serve import add_serve_parsers
+from core.commands.watch import add_watch_parser
 from core.errors import CliError
 from core.model import KINDS, Hit, Progress, locator_text
 from core.serve.backend import EngineError
-from core.commands.serve import add_serve_parsers
-from core.commands.watch import add_watch_parser
 from core.user_args import check_folder, parse_kind, parse_since
 
 T = TypeVar("T")
