@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 from core import __version__
 from core.commands.serve import add_serve_parsers
 from core.commands.watch import add_watch_parser
-from core.errors import CliError
+from core.errors import CliError, LociError
 from core.model import KINDS, Hit, Progress, locator_text
-from core.serve.backend import EngineError
 from core.user_args import check_folder, parse_kind, parse_since
 
 T = TypeVar("T")
@@ -31,9 +30,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return cmd_default(args)
         return int(args.func(args))
-    except (CliError, EngineError) as exc:
-        print(f"loci: {exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         # `loci status | head -1`: the reader left; say nothing more, leave quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -45,39 +41,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except Exception as exc:  # the engine's own errors, stated in one line
-        from core.config import SettingsError
-        from core.embed import EmbedError, UnknownProvider
-        from core.store import (
-            DISK_FULL,
-            IndexError_,
-            damaged_message,
-            is_disk_full,
-            is_storage_error,
-        )
+    except Exception as exc:
+        line = error_line(exc)
+        if line is None:
+            raise  # not an error Loci expects: a bug, shown with its traceback
+        print(f"loci: {line}", file=sys.stderr)
+        return 1
 
-        if isinstance(exc, EmbedError):
-            # A provider's failure (no key, a dead network, a job that cannot be read)
-            # is the user's to act on, never a traceback.
-            print(f"loci: {exc}", file=sys.stderr)
-            return 1
-        if type(exc).__module__.startswith(("google.", "httpx")):
-            # The provider's SDK or its HTTP library, past the provider's own handling.
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            print(f"loci: the provider failed: {type(exc).__name__} {first}", file=sys.stderr)
-            return 1
-        if isinstance(exc, IndexError_ | UnknownProvider | SettingsError):
-            print(f"loci: {exc}", file=sys.stderr)
-            return 1
-        if is_disk_full(exc):
-            print(f"loci: {DISK_FULL}", file=sys.stderr)
-            return 1
-        if is_storage_error(exc):  # a read failed below the checks made at open
-            from core.config import data_dir
 
-            print(f"loci: {damaged_message(data_dir() / 'index', exc)}", file=sys.stderr)
-            return 1
-        raise
+def error_line(exc: Exception) -> str | None:
+    """The one line ``loci`` prints for an error it expects (exit code 1), else None.
+
+    Loci's own errors (``LociError``: bad input, a provider's failure, an unusable index …)
+    say it themselves; failures from below Loci are put in words here.
+    """
+    if isinstance(exc, LociError):
+        return str(exc)
+    if type(exc).__module__.startswith(("google.", "httpx")):
+        # The provider's SDK or its HTTP library, past the provider's own handling.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return f"the provider failed: {type(exc).__name__} {first}"
+    # Deferred: core.store imports numpy, which no command should pay for before it fails.
+    from core.config import data_dir
+    from core.store import DISK_FULL, damaged_message, is_disk_full, is_storage_error
+
+    if is_disk_full(exc):
+        return DISK_FULL
+    if is_storage_error(exc):  # a read failed below the checks made at open
+        return damaged_message(data_dir() / "index", exc)
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,12 +442,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             since=since,
             limit=args.limit,
         )
-    except Exception as exc:
-        from core.embed import EmbedError
-        from core.extract import ExtractError
-        from core.search import NothingToSearch
+    except ValueError as exc:
+        from core.search import NothingToSearch  # deferred: core.search loads numpy
 
-        if isinstance(exc, EmbedError | ExtractError | NothingToSearch):
+        if isinstance(exc, NothingToSearch):  # a ValueError of core.search, not a LociError
             raise CliError(str(exc)) from None
         raise
     if args.json:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from core.errors import CliError
+from core.errors import CliError, LociError
 from core.model import KINDS, locator_text
 from core.user_args import parse_since
 
@@ -27,7 +27,7 @@ IMAGE_SIZE = 512  # px on the long side: enough to see, cheap in an agent's cont
 MAX_TEXT = 100_000  # characters of one fetch; the rest is cut with a note
 
 
-class Refused(Exception):
+class Refused(LociError):
     """A request the tools will not answer (outside the folders, not in the index …)."""
 
 
