@@ -16,7 +16,7 @@ from core.errors import CliError
 
 def cmd_index(args: argparse.Namespace) -> int:
     from core.config import Settings
-    from core.store import current_identity
+    from core.store import current_identity  # deferred, as the engine: numpy, LanceDB
 
     settings = settings_for(args)
     _check_dims(args, settings)

@@ -40,6 +40,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from core.mcp.server import main
+    from core.mcp.server import main  # deferred: the MCP SDK loads for `loci mcp` only
 
     return main()
