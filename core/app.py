@@ -9,9 +9,10 @@ from typing import Any
 
 from core import embed
 from core.config import Settings, SettingsError, data_dir, private_dir
+from core.cost import Budget
 from core.embed.base import Embedder
 from core.extract.readers import Readers, default_readers
-from core.index import Indexer, IndexReport
+from core.index import Indexer, IndexReport, _under
 from core.lock import IndexLock
 from core.model import Progress
 from core.scan import Excluder
@@ -70,8 +71,6 @@ class Engine:
         return self.settings.effective_folders()
 
     def indexer(self) -> Indexer:
-        from core.cost import Budget
-
         local_only = [Path(p).expanduser() for p in self.settings.local_only]
         return Indexer(
             self.store,
@@ -106,8 +105,6 @@ class Engine:
         Files of a folder that left the settings stay in the index until the next index or
         sync run removes them (reading never writes); they are counted apart as ``outside``.
         """
-        from core.index import _under
-
         roots = [Path(os.path.abspath(f)) for f in self.folders]
         counts = {"files": 0, "errors": 0, "pending": 0, "pieces": 0, "outside": 0}
         for path, row in self.store.files().items():

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from core.cost import Budget, pieces_cost
+from core.cost import Budget, piece_cost, pieces_cost
 from core.embed.base import EmbedError, Query
 from core.extract import ExtractError, extract
 from core.model import Piece, Progress
@@ -204,8 +204,6 @@ class Precomputed:
 
     def price_of(self, piece: Piece) -> float:
         """Half price for a piece the job embedded, nothing for one it failed."""
-        from core.cost import piece_cost
-
         key = piece_key(piece)
         if key in self._collected.vectors:
             return piece_cost(piece, batch=True)

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core.errors import LociError
+
 APP = "loci"
 DEFAULT_EXCLUDES = [".env", ".env.*", "*.pem", "*.key", "id_*", "*.kdbx"]
 
@@ -168,7 +170,7 @@ class Settings:
         return not self.folders and self.demo
 
 
-class SettingsError(Exception):
+class SettingsError(LociError):
     pass
 
 

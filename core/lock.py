@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from core.store import IndexError_
+from core.errors import IndexError_
 
 LOCK_NAME = "loci.lock"
 

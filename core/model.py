@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.paths import display_path
+
 KINDS = ("note", "image", "pdf", "audio", "video")
-
-
-def storable(text: str) -> str:
-    """``text`` as valid UTF-8: bytes of a non-UTF-8 file name (surrogate-escaped by Python)
-    become ``\\xNN`` escapes, so the index can store and show them."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def clock(seconds: float) -> str:
@@ -110,10 +103,6 @@ class Hit:
     matched_terms: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        from datetime import UTC, datetime
-
-        from core.scan import display_path
-
         return {
             "path": display_path(self.path),  # the real path; \xNN only for non-UTF-8 bytes
             "kind": self.kind,

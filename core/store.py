@@ -20,16 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import IndexError_
+
 SCHEMA_VERSION = 1
 KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
 
 
 # The error of a file whose write a crash cut short; the next run redoes it.
 INTERRUPTED = "interrupted while indexing; redone on the next run"
-
-
-class IndexError_(Exception):
-    """The index cannot be used as it is; the message says what to do."""
 
 
 class IndexMismatch(IndexError_):

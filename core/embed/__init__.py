@@ -10,13 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from core.embed.base import Embedder, EmbedError, Query, normalise
+from core.errors import LociError
 
 Factory = Callable[..., Embedder]
 _FACTORIES: dict[str, Factory] = {}
 DEFAULT_PROVIDER = "local"
 
 
-class UnknownProvider(ValueError):
+class UnknownProvider(LociError, ValueError):
     pass
 
 

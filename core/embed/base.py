@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from core.errors import LociError
 from core.model import MediaPart, Piece
 
 # How a query is meant, which picks the task prefix for providers that use one.
@@ -30,7 +31,7 @@ class Query:
     task: str = SEARCH
 
 
-class EmbedError(Exception):
+class EmbedError(LociError):
     """An embedding failed. ``transient`` errors (network, rate limit) leave files pending."""
 
     def __init__(

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from core.model import Piece, storable
+from core.errors import ExtractError
+from core.extract.audio import extract_audio
+from core.extract.image import extract_image
+from core.extract.pdf import extract_pdf
+from core.extract.readers import Readers, default_readers
+from core.extract.text import extract_text
+from core.extract.video import extract_video
+from core.model import Piece
+from core.paths import storable
 
-if TYPE_CHECKING:
-    from core.extract.readers import Readers
-
-Extractor = Callable[[Path, "Readers"], list[Piece]]
+Extractor = Callable[[Path, Readers], list[Piece]]
 
 # Bump when extractors cut or word pieces differently: an index written by an older version
 # re-extracts every file at its next run (vectors of unchanged pieces are not re-used by hash).
@@ -24,45 +28,23 @@ Extractor = Callable[[Path, "Readers"], list[Piece]]
 VERSION = 2
 
 
-class ExtractError(Exception):
-    """The file could not be read or parsed; the message is shown to the user.
-
-    ``retry``: the cause is outside the file's content (permissions), so a later run
-    tries again even if the file's stat has not changed.
-    """
-
-    def __init__(self, message: str, *, retry: bool = False) -> None:
-        super().__init__(message)
-        self.retry = retry
-
-
 def _text(path: Path, readers: Readers) -> list[Piece]:
-    from core.extract.text import extract_text
-
     return extract_text(path)
 
 
 def _pdf(path: Path, readers: Readers) -> list[Piece]:
-    from core.extract.pdf import extract_pdf
-
     return extract_pdf(path, readers)
 
 
 def _image(path: Path, readers: Readers) -> list[Piece]:
-    from core.extract.image import extract_image
-
     return extract_image(path, readers)
 
 
 def _audio(path: Path, readers: Readers) -> list[Piece]:
-    from core.extract.audio import extract_audio
-
     return extract_audio(path, readers)
 
 
 def _video(path: Path, readers: Readers) -> list[Piece]:
-    from core.extract.video import extract_video
-
     return extract_video(path, readers)
 
 
@@ -114,8 +96,6 @@ def extract(path: Path, readers: Readers | None = None) -> list[Piece]:
     if extractor is None:
         raise ExtractError(f"unsupported file type {path.suffix or '(none)'}")
     if readers is None:
-        from core.extract.readers import default_readers
-
         readers = default_readers()
     try:
         pieces = extractor(path, readers)

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import ExtractError
+from core.extract.tags import shown
 from core.model import MediaPart, Piece
 
 if TYPE_CHECKING:
@@ -60,8 +62,6 @@ def heif_support() -> bool:
 
 def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
     from PIL import Image, UnidentifiedImageError
-
-    from core.extract import ExtractError
 
     Image.MAX_IMAGE_PIXELS = 400_000_000  # 100+ MP photos are real; decompression bombs are not
     # Past FULL_DECODE_LIMIT the pixels are never decoded (see reduced()), so Pillow's warning
@@ -199,8 +199,6 @@ def exif_date(img: object) -> datetime | None:
 def _tag_words(readers: Readers, image: Any) -> tuple[list[str], list[str]]:
     """(the main word of each thing seen, every plain word for them); none if the optional
     models fail."""
-    from core.extract.tags import shown
-
     assert readers.tagger is not None
     try:
         tags = readers.tagger.tags(image)

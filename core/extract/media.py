@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import ExtractError
+
 SAMPLE_RATE = 16_000
 # Containers interleave their streams only roughly; a window closes once every stream is
 # this far past its end, so late packets of the other stream still land in it.
@@ -36,8 +38,6 @@ class Segment:
 
 def open_media(path: Path, what: str) -> Any:
     import av
-
-    from core.extract import ExtractError
 
     try:
         return av.open(str(path), metadata_errors="ignore")
@@ -98,8 +98,6 @@ def segments(path: Path, length: float, overlap: float, *, video: bool) -> Itera
         ExtractError: unreadable container, no audio stream (audio) or no video stream (video).
     """
     import av
-
-    from core.extract import ExtractError
 
     what = "video" if video else "audio"
     container = open_media(path, what)

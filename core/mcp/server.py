@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-# Imported by `loci mcp` only (core.serve.cli imports this module on demand).
+# Imported by `loci mcp` only (core.commands.serve imports this module on demand).
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ImageContent, TextContent, ToolAnnotations

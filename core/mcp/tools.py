@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from core.errors import CliError, LociError
 from core.model import KINDS, locator_text
+from core.user_args import parse_since
 
 SCHEME = "loci://"
 IMAGE_SIZE = 512  # px on the long side: enough to see, cheap in an agent's context
 MAX_TEXT = 100_000  # characters of one fetch; the rest is cut with a note
 
 
-class Refused(Exception):
+class Refused(LociError):
     """A request the tools will not answer (outside the folders, not in the index …)."""
 
 
@@ -140,8 +142,6 @@ class Tools:
             raise Refused(f"kind must be one of {', '.join(KINDS)}")
         since_ts = 0.0
         if since:
-            from core.cli import CliError, parse_since
-
             try:
                 since_ts = parse_since(since)
             except CliError as exc:

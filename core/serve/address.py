@@ -15,8 +15,10 @@ import sys
 import warnings
 from pathlib import Path
 
+from core.errors import LociError
 
-class AddressError(Exception):
+
+class AddressError(LociError):
     """The runtime folder cannot hold a private socket (wrong owner, open permissions)."""
 
 

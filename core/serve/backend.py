@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from core.errors import LociError
 from core.serve import protocol
 from core.serve.protocol import NOT_INDEXED, USER_ERROR, RemoteError
 
 
-class EngineError(Exception):
+class EngineError(LociError):
     """The engine refused or failed a request; the message is one line for the user."""
 
 

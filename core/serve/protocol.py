@@ -14,6 +14,8 @@ import json
 import socket
 from typing import Any
 
+from core.errors import LociError
+
 # Bumped on any incompatible change of a method's params or result; clients refuse others.
 PROTOCOL = 1
 MAX_REQUEST = 1 << 20  # bytes; a search request is a few hundred
@@ -30,7 +32,7 @@ USER_ERROR = 1
 NOT_INDEXED = 2  # recall or fetch of a path the index does not hold
 
 
-class ProtocolError(Exception):
+class ProtocolError(LociError):
     """A message that is not JSON-RPC, or a connection that broke mid-message."""
 
 
@@ -38,7 +40,7 @@ class TooLarge(ProtocolError):
     pass
 
 
-class RemoteError(Exception):
+class RemoteError(LociError):
     """An error reply: ``code`` from the table above, ``message`` for the user."""
 
     def __init__(self, code: int, message: str, data: Any = None, request_id: Any = None) -> None:

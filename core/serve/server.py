@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__
+from core.errors import ExtractError, IndexError_, LociError
 from core.serve import address, protocol
 from core.serve.protocol import (
     INTERNAL_ERROR,
@@ -38,7 +39,7 @@ IDLE_TIMEOUT = 120.0  # s a connection may sit without sending a request
 STOP_WAIT = 10.0  # s stop() waits for the requests being answered
 
 
-class AlreadyServing(Exception):
+class AlreadyServing(LociError):
     """Another process serves this data folder already."""
 
 
@@ -362,8 +363,6 @@ def _classify(exc: Exception) -> tuple[int, str]:
     """The code and one-line message the command line would print for ``exc``."""
     from core.config import SettingsError
     from core.embed import EmbedError, UnknownProvider
-    from core.extract import ExtractError
-    from core.store import IndexError_
 
     if isinstance(exc, EmbedError | ExtractError | IndexError_ | UnknownProvider | SettingsError):
         return USER_ERROR, str(exc)

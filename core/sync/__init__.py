@@ -1,20 +1,20 @@
 """Background folder sync: watch, debounce, reconcile, maintain (see ``Syncer``).
 
 Names load on first use, so that ``loci --help`` (which registers ``loci watch`` from
-``core.sync.cli``) does not import the indexer, numpy or LanceDB.
+``core.commands.watch``) does not import the indexer, numpy or LanceDB.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from core.sync.defaults import DEFAULT_DEBOUNCE
+
 if TYPE_CHECKING:
     from core.sync.syncer import Failure, Synced, Syncer
     from core.sync.watcher import ChangeQueue, Watcher
 
 __all__ = ["DEFAULT_DEBOUNCE", "ChangeQueue", "Failure", "Synced", "Syncer", "Watcher"]
-
-DEFAULT_DEBOUNCE = 0.25  # s of quiet before a burst of changes is indexed as one batch
 
 
 def __getattr__(name: str) -> Any:

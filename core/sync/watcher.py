@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from core.scan import Excluder
-from core.sync import DEFAULT_DEBOUNCE
+from core.sync.defaults import DEFAULT_DEBOUNCE
 
 log = logging.getLogger(__name__)
 

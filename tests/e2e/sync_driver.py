@@ -4,7 +4,7 @@
     python -m tests.e2e.sync_driver index DATA ROOT
     python -m tests.e2e.sync_driver count DATA
 
-``watch`` is ``loci watch`` (core.sync.cli.run_watch) over an engine with the deterministic
+``watch`` is ``loci watch`` (core.commands.watch.run_watch) over an engine with the deterministic
 hash embedder instead of the local model, so that a process starts in about a second.
 ``--small-batches`` makes every few files a separate commit: more moments to be killed in,
 and prints ``writing N`` as each commit starts, so a test can kill the process mid-write.
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 except StopIteration as stop:
                     print(f"indexed {stop.value.indexed}", flush=True)
                     return 0
-        from core.sync.cli import run_watch
+        from core.commands.watch import run_watch
 
         return run_watch(engine, exit_when_idle=args.exit_when_idle, optimize_after=0.3)
     except IndexError_ as exc:

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.sync.cli import add_debounce_option
+from core.commands.watch import add_debounce_option, cmd_watch
 
 
 def add_serve_parsers(subparsers: Any) -> None:
@@ -36,12 +36,10 @@ def add_serve_parsers(subparsers: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from core.sync.cli import cmd_watch
-
     return cmd_watch(args)  # loci watch serves too; this is its name for the headless engine
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    from core.mcp.server import main
+    from core.mcp.server import main  # deferred: the MCP SDK loads for `loci mcp` only
 
     return main()

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from core.sync import DEFAULT_DEBOUNCE
+from core.errors import CliError
+from core.sync.defaults import DEFAULT_DEBOUNCE
 
 STOP_WAIT = 10.0  # s a stop waits for the file being indexed before leaving without it
 
@@ -54,7 +55,6 @@ def add_debounce_option(p: argparse.ArgumentParser) -> None:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from core.app import Engine
-    from core.cli import CliError
     from core.config import Settings
 
     settings = Settings.load()
