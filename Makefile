@@ -17,13 +17,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/loci-desktop
 
+# Two test workers by default (JOBS=1 runs in one process, JOBS=auto one per core); a test
+# file stays on one worker, so its module fixtures are built once.
+JOBS ?= 2
+XDIST = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(XDIST)
 
 # The edit loop: everything but the end-to-end tests marked `slow` (they run `loci` as a
 # subprocess, which loads the models anew each time). `make test` (and CI) runs them all.
 test-quick: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not slow"
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(XDIST) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check core desktop tests

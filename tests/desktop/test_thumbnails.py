@@ -25,7 +25,7 @@ def test_photo_thumbnail_respects_exif_orientation(tmp_path):
     assert (image.width(), image.height()) == (128, 256)  # portrait, longer side 256
 
 
-def test_pdf_and_note_thumbnails(tmp_path):
+def test_pdf_and_note_thumbnails(tmp_path, qapp):  # painting a note needs the app
     pdf = make_pdf(tmp_path / "a.pdf", ["first page"])
     page = render_thumbnail(str(pdf), "pdf", {"pages": [1, 1]}, tmp_path / "cache")
     assert page is not None and page.height() > page.width()  # a letter page, upright
