@@ -36,16 +36,21 @@ def main() -> None:
             (pe, personal, queries.PHOTOS, None),
             (py, pyroot, queries.PYDOC_TUNE, owners),
         ]
-        grid = itertools.product([0.05, 0.1, 0.15, 0.2, 0.3], [0.0, 0.3, 0.5])
-        for bonus_max, start in grid:
+        grid = itertools.product([0.1, 0.15, 0.2], [0.0, 0.05, 0.08, 0.12], [0.3, 0.5, 0.7])
+        for coverage_max, strength_max, strength_coverage in grid:
             relevance.WEIGHTS = dataclasses.replace(
-                relevance.WEIGHTS, bonus_max=bonus_max, coverage_start=start
+                relevance.WEIGHTS,
+                coverage_max=coverage_max,
+                strength_max=strength_max,
+                strength_coverage=strength_coverage,
             )
             cells = []
             for engine, root, qs, own in sets:
                 s = evaluate(engine, root, qs, (), own, modes=("combined",))["combined"]
                 cells.append(f"{s.hit(1):.2f}/{s.hit(5):.2f}/{s.mrr():.2f}")
-            print(f"bonus {bonus_max:.2f} start {start:.1f}: " + "  ".join(cells), flush=True)
+            head = f"coverage {coverage_max:.2f} strength {strength_max:.2f}"
+            head += f" from {strength_coverage:.1f}"
+            print(f"{head}: " + "  ".join(cells), flush=True)
         relevance.WEIGHTS = relevance.Weights()
         # Floor: the best cosine of answerable vs unanswerable queries.
         for engine, ans, unans in (
