@@ -109,7 +109,7 @@ def test_recall_from_typed_text_is_embedded_like_a_memory(
 def test_the_floor_can_be_set_in_the_settings() -> None:
     from core.app import make_embedder
 
-    assert make_embedder(Settings()).score_floor == 0.22
+    assert make_embedder(Settings()).score_floor == 0.225
     assert make_embedder(Settings(score_floor=0.3)).score_floor == 0.3
     gemini = make_embedder(Settings(provider="gemini", score_floor=0.5))
     assert gemini.score_floor == 0.5
