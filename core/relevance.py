@@ -3,8 +3,9 @@
 Why not rank fusion: fusing ranks ignores how good a match is, so a piece at rank 50 in both
 lists beat a clear vector first, and stray tokens (the elided "l'" of a French query) pulled
 unrelated pieces up. Here the cosine decides, and words only add up to ``bonus_max`` when the
-piece holds most of the query's rare words — never enough to lift a weak match over a clearly
-stronger one. The score that orders results is the score shown.
+piece holds most of the query's rare words or is, holding at least half its weight, the
+query's strongest BM25 match — never enough to lift a weak match over a clearly stronger one.
+The score that orders results is the score shown.
 
 Rarity comes from the keyword index itself: each query term is looked up on its own, so its
 document frequency is known exactly for rare terms (the ones that matter) and which pieces hold
