@@ -85,7 +85,7 @@ class Settings:
     gemini_base_url: str = ""
     # Dollars the paid provider may spend on this index in all; 0: no limit.
     budget_usd: float = 0.0
-    # The "no good match" cut for the provider in use; 0: its calibrated default (local 0.22,
+    # The "no good match" cut for the provider in use; 0: its calibrated default (local 0.225,
     # Gemini 0.35, provisional). Scores are what search shows; see the README's ranking notes.
     score_floor: float = 0.0
     theme: str = "system"

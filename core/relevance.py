@@ -3,8 +3,9 @@
 Why not rank fusion: fusing ranks ignores how good a match is, so a piece at rank 50 in both
 lists beat a clear vector first, and stray tokens (the elided "l'" of a French query) pulled
 unrelated pieces up. Here the cosine decides, and words only add up to ``bonus_max`` when the
-piece holds most of the query's rare words — never enough to lift a weak match over a clearly
-stronger one. The score that orders results is the score shown.
+piece holds most of the query's rare words or is, holding at least half its weight, the
+query's strongest BM25 match — never enough to lift a weak match over a clearly stronger one.
+The score that orders results is the score shown.
 
 Rarity comes from the keyword index itself: each query term is looked up on its own, so its
 document frequency is known exactly for rare terms (the ones that matter) and which pieces hold
@@ -77,8 +78,12 @@ def variants(term: str) -> list[str]:
 class Weights:
     """The tunable part of the rule; chosen on the labelled sets in ``tests/quality``."""
 
-    bonus_max: float = 0.20  # the most keywords can add to a cosine
-    coverage_start: float = 0.3  # below this share of the query's weight, no bonus at all
+    bonus_max: float = 0.20  # the most keywords can add to a cosine, both parts together
+    coverage_max: float = 0.15  # the most the coverage part adds…
+    coverage_start: float = 0.3  # …from 0 at this share of the query's weight
+    strength_max: float = 0.08  # the most the strength part (BM25 near the query's best) adds…
+    strength_coverage: float = 0.5  # …to a piece holding at least this share of the weight
+    strength_power: float = 3.0  # how fast it falls off below the query's best BM25
     rare_fraction: float = 0.02  # a term in at most this share of pieces is rare…
     rare_min: int = 3  # …or in at most this many pieces, whichever is more
     keyword_pass: float = 0.75  # coverage a below-floor piece needs to pass on keywords
@@ -95,6 +100,8 @@ class Evidence:
     idf: dict[str, float]
     rare: set[str]
     holders: dict[str, set[int]] = field(default_factory=dict)  # term -> rows
+    bm25: dict[int, float] = field(default_factory=dict)  # row -> BM25 summed over the terms
+    best_bm25: float = 0.0  # the highest of those: the query's strongest keyword match
 
     def coverage(self, row: int) -> float:
         """Share of the query's idf weight this piece holds (0..1)."""
@@ -119,36 +126,51 @@ class Evidence:
 
 def gather(
     terms: Sequence[str],
-    lookup: Callable[[str, int], list[int]],
+    lookup: Callable[[str, int], list[tuple[int, float]]],
     pieces: int,
     depth: int,
     w: Weights | None = None,
 ) -> Evidence:
-    """Look each term up on its own (``lookup(fts_query, limit) -> rows``) to learn its
-    document frequency and its holders. A term whose lookup fills ``depth`` is common: its
-    true frequency is at least that, and it weighs little anyway."""
+    """Look each term up on its own (``lookup(fts_query, limit) -> [(row, bm25)]``) to learn
+    its document frequency and its holders. A term whose lookup fills ``depth`` is common: its
+    true frequency is at least that, and it weighs little anyway. BM25 adds up over the terms
+    of a query, so the per-term scores summed are the query's BM25 (a common term's tail past
+    ``depth`` left out)."""
     w = w or WEIGHTS
     idf: dict[str, float] = {}
     rare: set[str] = set()
     holders: dict[str, set[int]] = {}
+    bm25: dict[int, float] = {}
     rare_limit = max(w.rare_min, int(pieces * w.rare_fraction))
     for term in terms:
-        rows = lookup(" ".join(variants(term)), depth)
+        found = lookup(" ".join(variants(term)), depth)
+        rows = [row for row, _ in found]
         df = len(rows) if len(rows) < depth else max(depth, pieces // 10)
         idf[term] = math.log(1.0 + (pieces + 1) / (df + 0.5))
+        for row, score in found:
+            bm25[row] = bm25.get(row, 0.0) + score
         if rows:
             holders[term] = set(rows)
             if df <= rare_limit:
                 rare.add(term)
-    return Evidence(list(terms), idf, rare, holders)
+    return Evidence(list(terms), idf, rare, holders, bm25, max(bm25.values(), default=0.0))
 
 
 def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
-    """What keywords add to this piece's cosine: 0 … ``bonus_max``."""
+    """What keywords add to this piece's cosine: 0 … ``bonus_max``, in two parts.
+
+    - coverage: up to ``coverage_max`` for holding most of the query's weight, and only
+      for a piece that holds one of its rare words (common words alone never move a result);
+    - strength: up to ``strength_max`` for a piece that holds at least half the query's
+      weight and whose BM25 is at or near the best of this query (``(bm25 / best) ** 3``:
+      the single strongest keyword match gets it all, the tenth hardly any).
+    """
     w = w or WEIGHTS
-    if not evidence.rare_matched(row):
-        return 0.0  # common words alone never move a result
     c = evidence.coverage(row)
-    if c <= w.coverage_start:
-        return 0.0
-    return w.bonus_max * (c - w.coverage_start) / (1.0 - w.coverage_start)
+    out = 0.0
+    if evidence.rare_matched(row) and c > w.coverage_start:
+        out += w.coverage_max * (c - w.coverage_start) / (1.0 - w.coverage_start)
+    if c >= w.strength_coverage and evidence.best_bm25 > 0:
+        share = evidence.bm25.get(row, 0.0) / evidence.best_bm25
+        out += w.strength_max * share**w.strength_power
+    return min(out, w.bonus_max)

@@ -215,12 +215,12 @@ class Searcher:
     def _evidence(
         self, snap: Snapshot, keywords: str, mask: np.ndarray | None
     ) -> relevance.Evidence:
-        def lookup(fts: str, limit: int) -> list[int]:
+        def lookup(fts: str, limit: int) -> list[tuple[int, float]]:
             rows = []
-            for pid, _bm25 in self.store.keyword_search(fts, limit):
+            for pid, bm25 in self.store.keyword_search(fts, limit):
                 row = snap.row_of.get(pid)
                 if row is not None and (mask is None or mask[row]):
-                    rows.append(row)
+                    rows.append((row, float(bm25)))
             return rows
 
         terms = relevance.query_terms(keywords)

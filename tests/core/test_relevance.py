@@ -9,7 +9,7 @@ import pytest
 from core.app import Engine
 from core.config import Settings
 from core.embed.gemini import GeminiEmbedder
-from core.relevance import query_terms
+from core.relevance import Evidence, Weights, bonus, query_terms
 from tests.fakes.gemini_server import API_KEY, FakeGemini
 from tests.helpers import write
 
@@ -109,7 +109,39 @@ def test_recall_from_typed_text_is_embedded_like_a_memory(
 def test_the_floor_can_be_set_in_the_settings() -> None:
     from core.app import make_embedder
 
-    assert make_embedder(Settings()).score_floor == 0.22
+    assert make_embedder(Settings()).score_floor == 0.225
     assert make_embedder(Settings(score_floor=0.3)).score_floor == 0.3
     gemini = make_embedder(Settings(provider="gemini", score_floor=0.5))
     assert gemini.score_floor == 0.5
+
+
+def _evidence(bm25: dict[int, float]) -> Evidence:
+    """Two terms of equal weight: row 1 holds both, row 2 one, row 3 neither."""
+    return Evidence(
+        terms=["sourdough", "starter"],
+        idf={"sourdough": 2.0, "starter": 2.0},
+        rare={"sourdough"},
+        holders={"sourdough": {1, 2}, "starter": {1}},
+        bm25=bm25,
+        best_bm25=max(bm25.values()),
+    )
+
+
+def test_the_strength_part_goes_to_the_strongest_keyword_match_of_half_the_query() -> None:
+    w = Weights()
+    ev = _evidence({1: 10.0, 2: 10.0, 3: 10.0})
+    # Row 1 holds the whole query: coverage gives its most, strength its most, within the cap.
+    assert bonus(ev, 1, w) == pytest.approx(min(w.bonus_max, w.coverage_max + w.strength_max))
+    # Row 2 holds half of it: a little coverage, and the strength of the best BM25.
+    half = w.coverage_max * (0.5 - w.coverage_start) / (1 - w.coverage_start)
+    assert bonus(ev, 2, w) == pytest.approx(half + w.strength_max)
+    # Row 3 holds none of the query's words: a BM25 score alone adds nothing.
+    assert bonus(ev, 3, w) == 0.0
+    # Strength falls off as the cube of the share of the query's best BM25.
+    weaker = _evidence({1: 20.0, 2: 10.0})
+    assert bonus(weaker, 2, w) == pytest.approx(half + w.strength_max * 0.5**3)
+
+
+def test_the_whole_bonus_never_passes_its_cap() -> None:
+    w = Weights(coverage_max=0.2, strength_max=0.2)
+    assert bonus(_evidence({1: 5.0}), 1, w) == pytest.approx(w.bonus_max)

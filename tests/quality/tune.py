@@ -36,18 +36,24 @@ def main() -> None:
             (pe, personal, queries.PHOTOS, None),
             (py, pyroot, queries.PYDOC_TUNE, owners),
         ]
-        grid = itertools.product([0.05, 0.1, 0.15, 0.2, 0.3], [0.0, 0.3, 0.5])
-        for bonus_max, start in grid:
+        grid = itertools.product([0.1, 0.15, 0.2], [0.0, 0.05, 0.08, 0.12], [0.3, 0.5, 0.7])
+        for coverage_max, strength_max, strength_coverage in grid:
             relevance.WEIGHTS = dataclasses.replace(
-                relevance.WEIGHTS, bonus_max=bonus_max, coverage_start=start
+                relevance.WEIGHTS,
+                coverage_max=coverage_max,
+                strength_max=strength_max,
+                strength_coverage=strength_coverage,
             )
             cells = []
             for engine, root, qs, own in sets:
                 s = evaluate(engine, root, qs, (), own, modes=("combined",))["combined"]
                 cells.append(f"{s.hit(1):.2f}/{s.hit(5):.2f}/{s.mrr():.2f}")
-            print(f"bonus {bonus_max:.2f} start {start:.1f}: " + "  ".join(cells), flush=True)
+            head = f"coverage {coverage_max:.2f} strength {strength_max:.2f}"
+            head += f" from {strength_coverage:.1f}"
+            print(f"{head}: " + "  ".join(cells), flush=True)
         relevance.WEIGHTS = relevance.Weights()
-        # Floor: the best cosine of answerable vs unanswerable queries.
+        # Floor: the best score shown (cosine plus keyword bonus) of answerable vs unanswerable
+        # queries; the floor judges that score.
         for engine, ans, unans in (
             (pe, queries.PERSONAL + queries.MULTILINGUAL, queries.UNANSWERABLE),
             (py, queries.PYDOC_TUNE, queries.PYDOC_UNANSWERABLE),
@@ -56,18 +62,18 @@ def main() -> None:
 
             def top(text: str, s=s) -> float:
                 q = s.embedder.embed_query(Query(text=text))
-                hits = s.search_vector(q, keywords=text, limit=1, floor=-math.inf, mode="vector")
+                hits = s.search_vector(q, keywords=text, limit=1, floor=-math.inf)
                 return hits[0].score if hits else 0.0
 
             a = sorted(top(t) for t, _ in ans)
             u = sorted(top(t) for t, _ in unans)
-            print("answerable best cosines:", [round(x, 2) for x in a[:12]], "…")
-            print("unanswerable best cosines:", [round(x, 2) for x in u])
-            for floor in (0.15, 0.18, 0.2, 0.22, 0.25, 0.28, 0.3):
+            print("answerable best scores:", [round(x, 3) for x in a[:12]], "…")
+            print("unanswerable best scores:", [round(x, 3) for x in u])
+            for floor in (0.15, 0.18, 0.2, 0.22, 0.225, 0.23, 0.25, 0.28, 0.3):
                 fm = sum(x >= floor for x in u)
                 fn = sum(x < floor for x in a)
                 print(
-                    f"  floor {floor:.2f}: false match {fm}/{len(u)}, false no-match {fn}/{len(a)}"
+                    f"  floor {floor:.3f}: false match {fm}/{len(u)}, false no-match {fn}/{len(a)}"
                 )
 
 
