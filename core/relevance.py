@@ -174,3 +174,15 @@ def bonus(evidence: Evidence, row: int, w: Weights | None = None) -> float:
         share = evidence.bm25.get(row, 0.0) / evidence.best_bm25
         out += w.strength_max * share**w.strength_power
     return min(out, w.bonus_max)
+
+
+STEM = 5  # a word "starts like" a query term when it begins with the term's first 5 letters
+
+
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """Whole words that start like one of ``terms``: what a snippet shows in bold (the CLI
+    and the window alike), longest stem first; None when there is nothing to mark."""
+    stems = sorted({t[:STEM].lower() for t in terms if t}, key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)

@@ -337,10 +337,11 @@ def make_snippet(text: str, terms: Sequence[str]) -> tuple[str, list[str]]:
     """About SNIPPET_CHARS of ``text`` around the first query term found, and the terms found."""
     flat = " ".join(re.sub(r"(?m)^\s*#{1,6}\s+", "", text).split())
     lower = flat.lower()
-    matched = [t for t in terms if re.search(rf"\b{re.escape(t[:5])}", lower)]
+    stem = relevance.STEM
+    matched = [t for t in terms if re.search(rf"\b{re.escape(t[:stem])}", lower)]
     start = 0
     if matched:
-        found = re.search(rf"\b{re.escape(matched[0][:5])}", lower)
+        found = re.search(rf"\b{re.escape(matched[0][:stem])}", lower)
         if found:
             start = max(0, found.start() - SNIPPET_CHARS // 3)
             space = flat.rfind(" ", 0, start)

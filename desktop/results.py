@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from PySide6.QtCore import (
 )
 
 from core.model import clock
+from core.relevance import term_pattern
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -60,10 +60,9 @@ def format_date(epoch: float, now: datetime | None = None) -> str:
 def highlight(snippet: str, terms: Sequence[str]) -> str:
     """``snippet`` as HTML with every word that starts like a query term in bold."""
     escaped = html.escape(snippet, quote=False)
-    stems = sorted({t[:5].lower() for t in terms if t}, key=len, reverse=True)
-    if not stems:
+    pattern = term_pattern(terms)
+    if pattern is None:
         return escaped
-    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
     return pattern.sub(lambda m: f"<b class='hl'>{m.group(0)}</b>", escaped)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Generator, Sequence
@@ -10,6 +9,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.model import Hit, Progress, locator_text
+from core.relevance import term_pattern
 
 T = TypeVar("T")
 
@@ -53,9 +53,9 @@ def print_hits(hits: Sequence[Hit]) -> None:
 
 
 def highlight(text: str, terms: Sequence[str], tty: bool) -> str:
-    if not tty or not terms:
+    pattern = term_pattern(terms) if tty else None
+    if pattern is None:
         return text
-    pattern = re.compile(r"\b(" + "|".join(re.escape(t[:5]) for t in terms) + r")\w*", re.I)
     return pattern.sub(lambda m: f"\033[1m{m.group(0)}\033[0m", text)
 
 

@@ -145,3 +145,17 @@ def test_the_strength_part_goes_to_the_strongest_keyword_match_of_half_the_query
 def test_the_whole_bonus_never_passes_its_cap() -> None:
     w = Weights(coverage_max=0.2, strength_max=0.2)
     assert bonus(_evidence({1: 5.0}), 1, w) == pytest.approx(w.bonus_max)
+
+
+def test_the_cli_and_the_window_mark_the_same_words():
+    from core.commands.output import highlight as cli_highlight
+    from core.relevance import term_pattern
+
+    text = "Repairs to the bicycle: the repairman replaced a bike chain & brake <pads>"
+    terms = ["repair", "bicycles", "chains"]
+    pattern = term_pattern(terms)
+    assert pattern is not None and term_pattern([]) is None
+    marked = [m.group(0) for m in pattern.finditer(text)]
+    assert marked == ["Repairs", "bicycle", "repairman", "chain"]
+    assert cli_highlight(text, terms, tty=True).count("\033[1m") == 4
+    assert cli_highlight(text, terms, tty=False) == text

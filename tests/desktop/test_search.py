@@ -167,3 +167,10 @@ def test_a_queued_query_says_why_when_the_engine_cannot_open(make_window, corpus
     window.start()
     assert "the index folder is read-only" in window.empty.text()
     assert "Cannot search yet" in window.empty.text()
+
+
+def test_the_window_bolds_the_words_the_command_line_does():
+    text = "Repairs to the bicycle: the repairman replaced a bike chain & brake <pads>"
+    out = highlight(text, ["repair", "bicycles", "chains"])
+    assert out.count("<b class='hl'>") == 4
+    assert "&amp; brake &lt;pads&gt;" in out  # the rest escaped, never marked up
