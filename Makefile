@@ -23,7 +23,7 @@ JOBS ?= 2
 XDIST = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(XDIST)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(XDIST) --durations=15
 
 # The edit loop: everything but the end-to-end tests marked `slow` (they run `loci` as a
 # subprocess, which loads the models anew each time). `make test` (and CI) runs them all.
