@@ -21,10 +21,18 @@ from typing import Any
 import numpy as np
 
 from core.cost import Budget
-from core.embed.base import Embedder, EmbedError
+from core.embed.base import (
+    CountsUsage,
+    Embedder,
+    EmbedError,
+    EmbedsEach,
+    GoesOffline,
+    PrefersBatch,
+    Priced,
+)
 from core.extract import VERSION as EXTRACT_VERSION
 from core.extract import ExtractError, extract, kind_of, size_limit
-from core.model import Piece, Progress
+from core.model import FileStatus, Piece, Progress
 from core.scan import NOT_REGULAR, Entry, Excluder, link_problem, open_regular, path_key, scan
 from core.store import FileRow, FileUpdate, PieceRow, Store
 
@@ -106,7 +114,9 @@ class Indexer:
         self.excluder = excluder
         # Files below these folders never reach a cloud provider.
         self.local_only = [Path(os.path.abspath(p)) for p in local_only]
-        self.batch_pieces = int(getattr(embedder, "preferred_batch", EMBED_BATCH))
+        self.batch_pieces = (
+            int(embedder.preferred_batch) if isinstance(embedder, PrefersBatch) else EMBED_BATCH
+        )
         # The background sync turns this off and optimizes at quiet moments instead.
         self.optimize_after_run = optimize
 
@@ -136,9 +146,8 @@ class Indexer:
 
     def _new_run(self) -> None:
         # A dead network is remembered for one run only; the next run tries again.
-        reset = getattr(self.embedder, "reset_offline", None)
-        if reset is not None:
-            reset()
+        if isinstance(self.embedder, GoesOffline):
+            self.embedder.reset_offline()
         self._stop: EmbedError | None = None
         self._fatal: EmbedError | None = None
         self._spent = float(self.store.read_state().get("spent_usd", 0.0))
@@ -198,7 +207,7 @@ class Indexer:
             seen.add(entry.key)
             old = known.get(entry.key)
             if entry.error:
-                if old is None or old.status != "error" or old.error != entry.error:
+                if old is None or old.status != FileStatus.ERROR or old.error != entry.error:
                     error_rows.append(_error_row(entry, entry.error))
                 else:
                     report.unchanged += 1
@@ -210,8 +219,8 @@ class Indexer:
                 old is not None
                 and old.mtime == entry.mtime
                 and old.size == entry.size
-                and old.status in ("indexed", "error")
-                and not (self._stale and old.status == "indexed")
+                and old.status in (FileStatus.INDEXED, FileStatus.ERROR)
+                and not (self._stale and old.status == FileStatus.INDEXED)
             ):
                 report.unchanged += 1
                 continue
@@ -274,11 +283,7 @@ class Indexer:
                 old
                 and old.mtime == st.st_mtime
                 and old.size == st.st_size
-                and old.status
-                in (
-                    "indexed",
-                    "error",
-                )
+                and old.status in (FileStatus.INDEXED, FileStatus.ERROR)
             ):
                 report.unchanged += 1
                 continue
@@ -298,7 +303,9 @@ class Indexer:
         total = len(todo)
         # Pieces of an older extractor are not worth re-using for a copy.
         known_hashes = (
-            set() if self._stale else {f.sha256 for f in known.values() if f.status == "indexed"}
+            set()
+            if self._stale
+            else {f.sha256 for f in known.values() if f.status == FileStatus.INDEXED}
         )
         ready: list[FileUpdate] = [FileUpdate(r) for r in error_rows]
         report.errors += len(error_rows)
@@ -363,7 +370,9 @@ class Indexer:
                     sha = sha256_of(entry.path, entry.size)
                 except OSError as exc:
                     reason = (exc.strerror or str(exc)).lower()
-                    ready.append(FileUpdate(_error_row(entry, reason, kind, "", "unreadable")))
+                    ready.append(
+                        FileUpdate(_error_row(entry, reason, kind, "", FileStatus.UNREADABLE))
+                    )
                     report.errors += 1
                     continue
                 if sha in known_hashes:
@@ -380,7 +389,7 @@ class Indexer:
                 try:
                     pieces = extract(entry.path, self.readers)
                 except ExtractError as exc:
-                    status = "unreadable" if exc.retry else "error"
+                    status = FileStatus.UNREADABLE if exc.retry else FileStatus.ERROR
                     ready.append(FileUpdate(_error_row(entry, str(exc), kind, sha, status)))
                     report.errors += 1
                     continue
@@ -477,7 +486,7 @@ class Indexer:
                     report.pending += 1
                 else:
                     report.errors += 1
-                status = "pending" if failure.transient else "error"
+                status = FileStatus.PENDING if failure.transient else FileStatus.ERROR
                 updates.append(FileUpdate(_error_row(w.entry, str(failure), w.kind, w.sha, status)))
                 continue
             rows = [
@@ -502,8 +511,9 @@ class Indexer:
     _gathered = 0.0
 
     def _price(self, pieces: Sequence[Piece]) -> float:
-        price = getattr(self.embedder, "price_of", None)
-        return sum(price(p) for p in pieces) if price is not None else 0.0
+        if not isinstance(self.embedder, Priced):
+            return 0.0
+        return sum(self.embedder.price_of(p) for p in pieces)
 
     def _affordable(self, work: _Work, report: IndexReport) -> bool:
         """Whether embedding this file too keeps the index within its budget.
@@ -536,7 +546,7 @@ class Indexer:
 
     def _record_usage(self) -> None:
         """Add the tokens the provider reported since last time to the index's total."""
-        used = int(getattr(self.embedder, "usage_tokens", 0) or 0)
+        used = int(self.embedder.usage_tokens or 0) if isinstance(self.embedder, CountsUsage) else 0
         new = used - self._usage_seen
         if new > 0:
             total = int(self.store.read_state().get("usage_tokens", 0))
@@ -549,9 +559,8 @@ class Indexer:
         """One vector or one error per piece, whatever the provider offers."""
         if not pieces:
             return []
-        each = getattr(self.embedder, "embed_each", None)
-        if each is not None:
-            return list(each(pieces))
+        if isinstance(self.embedder, EmbedsEach):
+            return list(self.embedder.embed_each(pieces))
         try:
             return list(self.embedder.embed_documents(pieces))
         except EmbedError as exc:
@@ -583,7 +592,7 @@ def _file_row(entry: Entry, sha: str, kind: str, pieces: int) -> FileRow:
         mtime=entry.mtime,
         size=entry.size,
         sha256=sha,
-        status="indexed",
+        status=FileStatus.INDEXED,
         pieces=pieces,
         indexed_at=time.time(),
         kind=kind,
@@ -591,7 +600,7 @@ def _file_row(entry: Entry, sha: str, kind: str, pieces: int) -> FileRow:
 
 
 def _error_row(
-    entry: Entry, error: str, kind: str = "", sha: str = "", status: str = "error"
+    entry: Entry, error: str, kind: str = "", sha: str = "", status: FileStatus = FileStatus.ERROR
 ) -> FileRow:
     return FileRow(
         path=entry.key,

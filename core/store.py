@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import IndexError_
+from core.model import FileStatus, Locator
 
 SCHEMA_VERSION = 1
 KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
@@ -80,9 +81,7 @@ class FileRow:
     mtime: float
     size: int
     sha256: str
-    # indexed | error (retried when the file changes) | unreadable (retried every run:
-    # permissions) | pending (embedding failed for a passing reason: retried every run)
-    status: str
+    status: FileStatus
     error: str = ""
     pieces: int = 0
     indexed_at: float = 0.0
@@ -96,7 +95,7 @@ class PieceRow:
     mime: str
     title: str
     text: str
-    locator: dict[str, Any]
+    locator: Locator
     vector: np.ndarray
 
 
@@ -314,7 +313,9 @@ class Store:
             stored = self.pieces.search().select(["piece"]).limit(None).to_arrow().num_rows
             statuses = files.column("status").to_pylist()
             counts = files.column("pieces").to_pylist()
-            counted = sum(n or 0 for st, n in zip(statuses, counts, strict=True) if st == "indexed")
+            counted = sum(
+                n or 0 for st, n in zip(statuses, counts, strict=True) if st == FileStatus.INDEXED
+            )
             if counted <= stored:
                 return
             if (self.files_table.version, self.pieces.version) == before:
@@ -359,7 +360,7 @@ class Store:
                 mtime=cols["mtime"][i],
                 size=cols["size"][i],
                 sha256=cols["sha256"][i],
-                status=cols["status"][i],
+                status=FileStatus(cols["status"][i]),
                 error=cols["error"][i] or "",
                 pieces=cols["pieces"][i],
                 indexed_at=cols["indexed_at"][i],
@@ -511,9 +512,9 @@ class Store:
     def counts(self) -> dict[str, int]:
         files = self.files_table.to_arrow().column("status").to_pylist()
         return {
-            "files": sum(1 for s in files if s == "indexed"),
-            "errors": sum(1 for s in files if s in ("error", "unreadable")),
-            "pending": sum(1 for s in files if s == "pending"),
+            "files": sum(1 for s in files if s == FileStatus.INDEXED),
+            "errors": sum(1 for s in files if FileStatus(s).failed),
+            "pending": sum(1 for s in files if s == FileStatus.PENDING),
             "pieces": self.pieces.count_rows(),
         }
 
@@ -570,7 +571,7 @@ class Store:
         schema = self.pieces.schema
         data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         interrupted = [
-            {**u.file.__dict__, "status": "pending", "error": INTERRUPTED, "pieces": 0}
+            {**u.file.__dict__, "status": FileStatus.PENDING, "error": INTERRUPTED, "pieces": 0}
             for u in updates
         ]
         (
@@ -602,7 +603,8 @@ class Store:
             chunk = paths[start : start + 1000]
             # Pending first: a crash before the rows go never leaves "indexed" without pieces.
             self.files_table.update(
-                where=col("path").isin(chunk), values={"status": "pending", "error": INTERRUPTED}
+                where=col("path").isin(chunk),
+                values={"status": str(FileStatus.PENDING), "error": INTERRUPTED},
             )
             self.pieces.delete(col("path").isin(chunk))
             self.files_table.delete(col("path").isin(chunk))
