@@ -12,7 +12,8 @@ from core.config import Settings, SettingsError, data_dir, private_dir
 from core.cost import Budget
 from core.embed.base import Embedder
 from core.extract.readers import Readers, default_readers
-from core.index import Indexer, IndexReport, _under
+from core.index import Indexer, IndexReport
+from core.index_rows import under
 from core.lock import IndexLock
 from core.model import EngineStatus, FileStatus, Progress
 from core.scan import Excluder
@@ -108,7 +109,7 @@ class Engine:
         roots = [Path(os.path.abspath(f)) for f in self.folders]
         counts = {"files": 0, "errors": 0, "pending": 0, "pieces": 0, "outside": 0}
         for path, row in self.store.files().items():
-            if not _under(path, roots):
+            if not under(path, roots):
                 counts["outside"] += 1
             elif row.status == FileStatus.INDEXED:
                 counts["files"] += 1
