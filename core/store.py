@@ -374,7 +374,7 @@ class Store(StoreWriting):
         files = self.files_table.to_arrow().column("status").to_pylist()
         return {
             "files": sum(1 for s in files if s == FileStatus.INDEXED),
-            "errors": sum(1 for s in files if FileStatus(s).failed),
+            "errors": sum(1 for s in files if s in (FileStatus.ERROR, FileStatus.UNREADABLE)),
             "pending": sum(1 for s in files if s == FileStatus.PENDING),
             "pieces": self.pieces.count_rows(),
         }
