@@ -2,7 +2,8 @@
 
 ``open_backend()`` connects to the engine served for this data folder when one runs (see
 ``core.serve.client``) and otherwise opens the index in this process. Both answer with the
-same ``Hit`` objects and dicts, so what a command prints does not depend on which answered.
+same ``Hit`` and ``EngineStatus`` objects and dicts, so what a command prints does not depend
+on which answered.
 A resident engine that goes away mid-call is replaced by an in-process one, once.
 ``LOCI_NO_SERVER=1`` forces the in-process engine (benchmarks, comparisons).
 """
