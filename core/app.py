@@ -12,9 +12,10 @@ from core.config import Settings, SettingsError, data_dir, private_dir
 from core.cost import Budget
 from core.embed.base import Embedder
 from core.extract.readers import Readers, default_readers
-from core.index import Indexer, IndexReport, _under
+from core.index import Indexer, IndexReport
+from core.index_rows import under
 from core.lock import IndexLock
-from core.model import Progress
+from core.model import EngineStatus, FileStatus, Progress
 from core.scan import Excluder
 from core.search import Searcher, VectorIndex
 from core.store import IndexIdentity, Store
@@ -108,14 +109,14 @@ class Engine:
         roots = [Path(os.path.abspath(f)) for f in self.folders]
         counts = {"files": 0, "errors": 0, "pending": 0, "pieces": 0, "outside": 0}
         for path, row in self.store.files().items():
-            if not _under(path, roots):
+            if not under(path, roots):
                 counts["outside"] += 1
-            elif row.status == "indexed":
+            elif row.status == FileStatus.INDEXED:
                 counts["files"] += 1
                 counts["pieces"] += row.pieces
-            elif row.status in ("error", "unreadable"):
+            elif row.status.failed:
                 counts["errors"] += 1
-            elif row.status == "pending":
+            elif row.status == FileStatus.PENDING:
                 counts["pending"] += 1
         return counts
 
@@ -126,19 +127,23 @@ class Engine:
             )
         return self._searcher
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> EngineStatus:
         counts = self.counts()
         state = self.store.read_state()
-        return {
-            "folders": [str(f) for f in self.folders],
-            "demo": self.settings.is_demo(),
-            "provider": self.embedder.provider,
-            "model": self.embedder.model_id,
-            "dims": self.embedder.dims,
-            "index": str(self.store.folder),
-            "index_bytes": self.store.disk_bytes(),
-            "usage_tokens": int(state.get("usage_tokens", 0)),
-            "spent_usd": round(float(state.get("spent_usd", 0.0)), 6),
-            "budget_usd": float(self.settings.budget_usd or 0.0),
-            **counts,
-        }
+        return EngineStatus(
+            folders=[str(f) for f in self.folders],
+            demo=self.settings.is_demo(),
+            provider=self.embedder.provider,
+            model=self.embedder.model_id,
+            dims=self.embedder.dims,
+            index=str(self.store.folder),
+            index_bytes=self.store.disk_bytes(),
+            usage_tokens=int(state.get("usage_tokens", 0)),
+            spent_usd=round(float(state.get("spent_usd", 0.0)), 6),
+            budget_usd=float(self.settings.budget_usd or 0.0),
+            files=counts["files"],
+            errors=counts["errors"],
+            pending=counts["pending"],
+            pieces=counts["pieces"],
+            outside=counts["outside"],
+        )

@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 
 from core.cost import Budget, piece_cost, pieces_cost
-from core.embed.base import EmbedError, Query
+from core.embed.base import (
+    BatchMode,
+    CountsUsage,
+    EmbedError,
+    EmbedsEach,
+    GoesOffline,
+    Priced,
+    Query,
+)
 from core.extract import ExtractError, extract
 from core.model import Piece, Progress
 
@@ -63,7 +71,7 @@ def job_keys(job: dict[str, Any]) -> list[str]:
 
 def submit(engine: Any, roots: Sequence[Path]) -> dict[str, Any] | None:
     """Send what needs embedding as batch jobs; None when there is nothing to send."""
-    if not hasattr(engine.embedder, "submit_batch"):
+    if not isinstance(engine.embedder, BatchMode):
         raise EmbedError(f"the {engine.embedder.provider} provider has no batch mode")
     indexer = engine.indexer()
     todo, _gone, _errors, _known, _report = indexer.plan(roots)
@@ -157,7 +165,7 @@ def ingest(
         engine.embedder = original
     engine.store.update_state(**{STATE_KEY: None})
     cleanup = [n for sub in job["jobs"] for n in sub.get("cleanup", [])]
-    if cleanup and hasattr(original, "delete_files"):
+    if cleanup and isinstance(original, BatchMode):
         try:
             original.delete_files(cleanup)
         except EmbedError:
@@ -180,6 +188,16 @@ class Precomputed:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+    # The inner provider's, said outright: the indexer asks with isinstance, which a
+    # newer Python answers without calling __getattr__.
+    def reset_offline(self) -> None:
+        if isinstance(self._inner, GoesOffline):
+            self._inner.reset_offline()
+
+    @property
+    def usage_tokens(self) -> int:
+        return int(self._inner.usage_tokens or 0) if isinstance(self._inner, CountsUsage) else 0
 
     def embed_each(self, pieces: Sequence[Piece]) -> list[np.ndarray | EmbedError]:
         got = self._collected
@@ -209,8 +227,7 @@ class Precomputed:
             return piece_cost(piece, batch=True)
         if key in self._collected.submitted:
             return 0.0
-        inner = getattr(self._inner, "price_of", None)
-        return float(inner(piece)) if inner is not None else 0.0
+        return float(self._inner.price_of(piece)) if isinstance(self._inner, Priced) else 0.0
 
     def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         vectors: list[np.ndarray] = []
@@ -225,9 +242,8 @@ class Precomputed:
 
 
 def _online(inner: Any, pieces: list[Piece]) -> list[np.ndarray | EmbedError]:
-    each = getattr(inner, "embed_each", None)
-    if each is not None:
-        return list(each(pieces))
+    if isinstance(inner, EmbedsEach):
+        return list(inner.embed_each(pieces))
     try:
         return list(inner.embed_documents(pieces))
     except EmbedError as exc:

@@ -15,9 +15,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.model import Piece
+
+if TYPE_CHECKING:
+    from core.scan import Entry
 
 # $ per 1M tokens, online (Gemini Embedding 2 list prices).
 PRICES = {"text": 0.20, "image": 0.45, "audio": 6.50, "video": 12.00}
@@ -193,7 +196,7 @@ def _duration(path: Path) -> float:
         return 0.0
 
 
-def estimate(entries: Iterable[Any], local_only: Sequence[Path] = ()) -> Estimate:
+def estimate(entries: Iterable[Entry], local_only: Sequence[Path] = ()) -> Estimate:
     """What embedding these scanned files would send, by kind. Sends nothing.
 
     ``local_only``: folders whose files are never sent (counted apart, costing nothing).
@@ -205,7 +208,7 @@ def estimate(entries: Iterable[Any], local_only: Sequence[Path] = ()) -> Estimat
     folders = [str(Path(os.path.abspath(p))).rstrip(os.sep) for p in local_only]
     out = Estimate()
     for entry in entries:
-        if getattr(entry, "error", ""):
+        if entry.error:
             continue
         kind = kind_of(entry.path)
         if kind is None:

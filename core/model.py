@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from core.paths import display_path
 
 KINDS = ("note", "image", "pdf", "audio", "video")
+
+
+class FileStatus(StrEnum):
+    """A file's state in the index, stored (and sent, and printed) as its plain string."""
+
+    INDEXED = "indexed"
+    ERROR = "error"  # cannot be read or parsed: retried when the file changes
+    UNREADABLE = "unreadable"  # permissions and the like: retried every run
+    PENDING = "pending"  # embedding failed for a passing reason (or was cut short): retried
+
+    @property
+    def failed(self) -> bool:
+        """An error of the file itself (counted and listed as an error)."""
+        return self in (FileStatus.ERROR, FileStatus.UNREADABLE)
+
+
+# What `loci errors` lists: every file not indexed.
+FAILED_OR_PENDING = (FileStatus.ERROR, FileStatus.UNREADABLE, FileStatus.PENDING)
+
+
+class Locator(TypedDict, total=False):
+    """Where a piece sits in its file: one of three shapes, or a photo's facts, or nothing.
+
+    ``{"heading": "A › B"}`` (a note's section), ``{"pages": [1, 6]}`` (a PDF's pages,
+    first and last), ``{"seconds": [0.0, 180.0]}`` (a recording's segment); a photo's
+    ``pixels`` ([width, height]), ``taken`` (ISO time), ``gps`` ([lat, lon]) and ``shows``
+    (why no tags). Stored as this JSON in the ``locator`` column and sent as it is.
+    """
+
+    heading: str
+    pages: list[int]
+    seconds: list[float]
+    pixels: list[int]
+    taken: str
+    gps: list[float]
+    shows: str
 
 
 def clock(seconds: float) -> str:
@@ -22,7 +59,7 @@ def clock(seconds: float) -> str:
     )
 
 
-def locator_text(loc: dict[str, Any], heading: str = "§ ") -> str:
+def locator_text(loc: Locator, heading: str = "§ ") -> str:
     """Where a piece sits, as shown: ``§ Heading``, ``p. 3`` / ``pp. 1–6``, ``02:55–05:55``."""
     if "heading" in loc:
         return f"{heading}{loc['heading']}"
@@ -30,9 +67,41 @@ def locator_text(loc: dict[str, Any], heading: str = "§ ") -> str:
         a, b = loc["pages"]
         return f"p. {a}" if a == b else f"pp. {a}–{b}"
     if "seconds" in loc:
-        a, b = loc["seconds"]
-        return f"{clock(a)}–{clock(b)}"
+        start, end = loc["seconds"]
+        return f"{clock(start)}–{clock(end)}"
     return ""
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What ``loci status`` reports; ``as_dict()`` is its ``--json`` line and wire form."""
+
+    folders: list[str]
+    demo: bool
+    provider: str
+    model: str
+    dims: int
+    index: str  # the index folder
+    index_bytes: int
+    usage_tokens: int  # tokens the provider reported, all runs together
+    spent_usd: float
+    budget_usd: float
+    files: int  # indexed files of the configured folders
+    errors: int
+    pending: int
+    pieces: int
+    outside: int  # files of folders no longer in the settings (they leave at the next run)
+    sync: str = ""  # the resident engine's sync state (idle, indexing …) when asked for it
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        if not self.sync:
+            del out["sync"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EngineStatus:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True)
@@ -66,7 +135,7 @@ class Piece:
     kind: str
     title: str
     text: str
-    locator: dict[str, Any] = field(default_factory=dict)
+    locator: Locator = field(default_factory=lambda: Locator())
     mime: str = "text/plain"
     media: list[MediaPart] = field(default_factory=list)
     # False: stored for its words only, with a zero vector that matches no query (an empty
@@ -96,7 +165,7 @@ class Hit:
     score: float
     title: str
     snippet: str
-    locator: dict[str, Any]
+    locator: Locator
     modified: float
     piece: int = 0
     piece_id: str = ""

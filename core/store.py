@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,195 +19,57 @@ from typing import Any
 import numpy as np
 
 from core.errors import IndexError_
-
-SCHEMA_VERSION = 1
-KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
-
-
-# The error of a file whose write a crash cut short; the next run redoes it.
-INTERRUPTED = "interrupted while indexing; redone on the next run"
-
-
-class IndexMismatch(IndexError_):
-    pass
-
-
-class IndexDamaged(IndexError_):
-    """The index's files are damaged (truncated, deleted, garbage): rebuild it."""
-
-
-REPAIR_HINT = (
-    "run `loci index --rebuild` (or Repair index in the app) to build a fresh one from your "
-    "files, which are never changed"
+from core.model import FileStatus
+from core.store_health import (
+    DISK_FULL,
+    REPAIR_HINT,
+    IndexDamaged,
+    IndexMismatch,
+    damaged_message,
+    is_disk_full,
+    is_storage_error,
 )
-
-
-def damaged_message(where: Path | str, exc: BaseException | str) -> str:
-    """One line: where the damage is, the storage layer's reason in short, what to do."""
-    detail = " ".join(str(exc).split())
-    detail = re.sub(r"^(lance error: )?(LanceError\(\w+\): )?", "", detail)
-    detail = re.split(r",? /rustc/|, [\w/.-]+\.rs:\d+", detail)[0][:120]
-    return f"the index at {where} is damaged ({detail}): {REPAIR_HINT}"
-
-
-DISK_FULL = (
-    "the disk is full (no space left on device). What was indexed is kept and the rest is "
-    "pending: free some space and run `loci index` again"
+from core.store_tables import (
+    SCHEMA_VERSION,
+    FileRow,
+    FileUpdate,
+    IndexIdentity,
+    PieceRow,
+    current_identity,
+    files_schema,
+    index_folder,
+    index_root,
+    pieces_schema,
+    set_current,
 )
+from core.store_write import INTERRUPTED, KEEP_VERSIONS, StoreWriting
+
+# Imported from here by the engine, the commands, the desktop and the tests.
+__all__ = [
+    "DISK_FULL",
+    "INTERRUPTED",
+    "KEEP_VERSIONS",
+    "REPAIR_HINT",
+    "SCHEMA_VERSION",
+    "FileRow",
+    "FileUpdate",
+    "IndexDamaged",
+    "IndexError_",
+    "IndexIdentity",
+    "IndexMismatch",
+    "PieceRow",
+    "Store",
+    "current_identity",
+    "damaged_message",
+    "index_folder",
+    "index_root",
+    "is_disk_full",
+    "is_storage_error",
+    "set_current",
+]
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """No space left on device, raised by Python or by LanceDB's own writer."""
-    import errno
-
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc)
-    return "No space left on device" in text or "os error 28" in text
-
-
-def is_storage_error(exc: BaseException) -> bool:
-    """An error from LanceDB or Arrow reading the index's files (not a bug of Loci's)."""
-    module = type(exc).__module__ or ""
-    return module.startswith(("lance", "pyarrow")) or "lance error" in str(exc).lower()
-
-
-@dataclass
-class FileRow:
-    path: str
-    mtime: float
-    size: int
-    sha256: str
-    # indexed | error (retried when the file changes) | unreadable (retried every run:
-    # permissions) | pending (embedding failed for a passing reason: retried every run)
-    status: str
-    error: str = ""
-    pieces: int = 0
-    indexed_at: float = 0.0
-    kind: str = ""
-
-
-@dataclass
-class PieceRow:
-    piece: int
-    kind: str
-    mime: str
-    title: str
-    text: str
-    locator: dict[str, Any]
-    vector: np.ndarray
-
-
-@dataclass
-class FileUpdate:
-    """The new state of one file: its row in ``files`` and all its pieces (maybe none)."""
-
-    file: FileRow
-    pieces: list[PieceRow] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class IndexIdentity:
-    provider: str
-    model_id: str
-    dims: int
-
-    @property
-    def slug(self) -> str:
-        raw = f"{self.provider}-{self.model_id}-{self.dims}"
-        return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
-
-    def describe(self) -> str:
-        return f"{self.provider} / {self.model_id} ({self.dims} dims)"
-
-
-def index_root(data: Path) -> Path:
-    return data / "index"
-
-
-def _current(data: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((index_root(data) / "current.json").read_text(encoding="utf-8"))
-        return meta if isinstance(meta, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def current_identity(data: Path) -> IndexIdentity | None:
-    """The identity of the index in use, or None before the first index."""
-    meta = _current(data)
-    try:
-        return IndexIdentity(str(meta["provider"]), str(meta["model_id"]), int(meta["dims"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def index_folder(data: Path, ident: IndexIdentity) -> Path:
-    """The folder of ``ident``'s index: the one ``current.json`` names if it is current
-    (a rebuild makes a fresh folder), else the identity's own."""
-    meta = _current(data)
-    name = meta.get("folder")
-    if current_identity(data) == ident and isinstance(name, str) and name.startswith(ident.slug):
-        return index_root(data) / name
-    return index_root(data) / ident.slug
-
-
-def set_current(data: Path, ident: IndexIdentity, folder: str = "") -> None:
-    root = index_root(data)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / "current.json.tmp"
-    tmp.write_text(json.dumps({**ident.__dict__, "folder": folder or ident.slug}), encoding="utf-8")
-    os.replace(tmp, root / "current.json")
-
-
-def _pieces_schema(ident: IndexIdentity) -> Any:
-    import pyarrow as pa
-
-    meta = {
-        "loci.schema_version": str(SCHEMA_VERSION),
-        "loci.provider": ident.provider,
-        "loci.model_id": ident.model_id,
-        "loci.dims": str(ident.dims),
-    }
-    return pa.schema(
-        [
-            pa.field("id", pa.string()),
-            pa.field("path", pa.string()),
-            pa.field("piece", pa.int32()),
-            pa.field("kind", pa.string()),
-            pa.field("mime", pa.string()),
-            pa.field("title", pa.string()),
-            pa.field("text", pa.string()),
-            pa.field("locator", pa.string()),
-            pa.field("mtime", pa.float64()),
-            pa.field("size", pa.int64()),
-            pa.field("sha256", pa.string()),
-            pa.field("vector", pa.list_(pa.float32(), ident.dims)),
-        ],
-        metadata=meta,
-    )
-
-
-def _files_schema() -> Any:
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            pa.field("path", pa.string()),
-            pa.field("mtime", pa.float64()),
-            pa.field("size", pa.int64()),
-            pa.field("sha256", pa.string()),
-            pa.field("status", pa.string()),
-            pa.field("error", pa.string()),
-            pa.field("pieces", pa.int32()),
-            pa.field("indexed_at", pa.float64()),
-            pa.field("kind", pa.string()),
-        ],
-        metadata={"loci.schema_version": str(SCHEMA_VERSION)},
-    )
-
-
-class Store:
+class Store(StoreWriting):
     """One index folder: open or create its tables, read and replace files' pieces."""
 
     def __init__(self, folder: Path, ident: IndexIdentity) -> None:
@@ -226,11 +86,11 @@ class Store:
             self.pieces = self._db.open_table("pieces")
             self._check(self.pieces.schema.metadata or {})
         else:
-            self.pieces = self._db.create_table("pieces", schema=_pieces_schema(ident))
+            self.pieces = self._db.create_table("pieces", schema=pieces_schema(ident))
         if "files" in names:
             self.files_table = self._db.open_table("files")
         else:
-            self.files_table = self._db.create_table("files", schema=_files_schema())
+            self.files_table = self._db.create_table("files", schema=files_schema())
         self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
 
     @classmethod
@@ -314,7 +174,9 @@ class Store:
             stored = self.pieces.search().select(["piece"]).limit(None).to_arrow().num_rows
             statuses = files.column("status").to_pylist()
             counts = files.column("pieces").to_pylist()
-            counted = sum(n or 0 for st, n in zip(statuses, counts, strict=True) if st == "indexed")
+            counted = sum(
+                n or 0 for st, n in zip(statuses, counts, strict=True) if st == FileStatus.INDEXED
+            )
             if counted <= stored:
                 return
             if (self.files_table.version, self.pieces.version) == before:
@@ -359,7 +221,7 @@ class Store:
                 mtime=cols["mtime"][i],
                 size=cols["size"][i],
                 sha256=cols["sha256"][i],
-                status=cols["status"][i],
+                status=FileStatus(cols["status"][i]),
                 error=cols["error"][i] or "",
                 pieces=cols["pieces"][i],
                 indexed_at=cols["indexed_at"][i],
@@ -511,9 +373,9 @@ class Store:
     def counts(self) -> dict[str, int]:
         files = self.files_table.to_arrow().column("status").to_pylist()
         return {
-            "files": sum(1 for s in files if s == "indexed"),
-            "errors": sum(1 for s in files if s in ("error", "unreadable")),
-            "pending": sum(1 for s in files if s == "pending"),
+            "files": sum(1 for s in files if s == FileStatus.INDEXED),
+            "errors": sum(1 for s in files if s in (FileStatus.ERROR, FileStatus.UNREADABLE)),
+            "pending": sum(1 for s in files if s == FileStatus.PENDING),
             "pieces": self.pieces.count_rows(),
         }
 
@@ -526,102 +388,6 @@ class Store:
                 except OSError:
                     pass
         return total
-
-    # ---- writing ----
-
-    def write(self, updates: Sequence[FileUpdate]) -> None:
-        """Replace the pieces and file rows of these files.
-
-        Three commits, so that a crash (SIGKILL, power cut) between any two of them leaves
-        a consistent index: first the files rows are marked ``pending`` ("interrupted"),
-        then every file's pieces swap in one merge_insert (one version: no file is ever
-        half old, half new), then the final files rows. A file is never marked indexed
-        whose pieces are not there, and a pending file is redone by the next run.
-        """
-        if not updates:
-            return
-        import pyarrow as pa
-        from lancedb.expr import col
-
-        # One update per path (the last): two for one key would make the merge ambiguous.
-        updates = list({u.file.path: u for u in updates}.values())
-
-        paths = [u.file.path for u in updates]
-        rows = []
-        for u in updates:
-            f = u.file
-            for p in u.pieces:
-                rows.append(
-                    {
-                        "id": f"{f.path}#{p.piece}",
-                        "path": f.path,
-                        "piece": p.piece,
-                        "kind": p.kind,
-                        "mime": p.mime,
-                        "title": p.title,
-                        "text": p.text,
-                        "locator": json.dumps(p.locator, ensure_ascii=False),
-                        "mtime": f.mtime,
-                        "size": f.size,
-                        "sha256": f.sha256,
-                        "vector": np.asarray(p.vector, dtype=np.float32),
-                    }
-                )
-        schema = self.pieces.schema
-        data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
-        interrupted = [
-            {**u.file.__dict__, "status": "pending", "error": INTERRUPTED, "pieces": 0}
-            for u in updates
-        ]
-        (
-            self.files_table.merge_insert("path")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute(pa.Table.from_pylist(interrupted, schema=self.files_table.schema))
-        )
-        (
-            self.pieces.merge_insert("id")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .when_not_matched_by_source_delete(col("path").isin(paths))
-            .execute(data)
-        )
-        file_rows = [u.file.__dict__ for u in updates]
-        (
-            self.files_table.merge_insert("path")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .execute(pa.Table.from_pylist(file_rows, schema=self.files_table.schema))
-        )
-
-    def delete(self, paths: Iterable[str]) -> None:
-        from lancedb.expr import col
-
-        paths = list(paths)
-        for start in range(0, len(paths), 1000):
-            chunk = paths[start : start + 1000]
-            # Pending first: a crash before the rows go never leaves "indexed" without pieces.
-            self.files_table.update(
-                where=col("path").isin(chunk), values={"status": "pending", "error": INTERRUPTED}
-            )
-            self.pieces.delete(col("path").isin(chunk))
-            self.files_table.delete(col("path").isin(chunk))
-
-    def optimize(self, keep: timedelta = KEEP_VERSIONS) -> None:
-        """Compact fragments, index new text for keyword search, prune old versions.
-
-        Every run writes new versions (and compaction rewrites small tables whole), so
-        without pruning repeated runs grew a 5 MB index to 50 MB. Versions older than
-        ``keep`` go: long enough for a search in another process, which always starts from
-        the latest version (read_consistency_interval=0), to finish on the one it began.
-        """
-        from lancedb.index import FTS
-
-        if not self._fts_ready and self.pieces.count_rows():
-            self.pieces.create_index("text", config=FTS(), replace=True)
-            self._fts_ready = True
-        for table in (self.pieces, self.files_table):
-            table.optimize(cleanup_older_than=keep)
 
     # ---- small state beside the tables (usage, batch jobs) ----
 

@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from core.model import Locator
+
 SIZE = 256
 CACHE_VERSION = "1"
 WAVE_RATE = 4_000  # enough to draw an envelope; a 180 s segment is 720k samples
@@ -22,7 +24,7 @@ WAVE_COLOUR = (64, 120, 200, 255)
 
 
 def thumbnail(
-    path: Path, kind: str, locator: dict[str, Any], cache_dir: Path, size: int = SIZE
+    path: Path, kind: str, locator: Locator, cache_dir: Path, size: int = SIZE
 ) -> bytes | None:
     """JPEG or PNG bytes no larger than ``size`` on their long side, or None if unreadable.
 
@@ -81,7 +83,7 @@ def _jpeg(img: Any, size: int) -> bytes:
     return out.getvalue()
 
 
-def _image(path: Path, _locator: dict[str, Any], size: int) -> bytes:
+def _image(path: Path, _locator: Locator, size: int) -> bytes:
     from PIL import Image, ImageOps
 
     from core.extract.image import fitted, heif_support
@@ -94,7 +96,7 @@ def _image(path: Path, _locator: dict[str, Any], size: int) -> bytes:
         return _jpeg(ImageOps.exif_transpose(img), size)
 
 
-def _pdf(path: Path, locator: dict[str, Any], size: int) -> bytes:
+def _pdf(path: Path, locator: Locator, size: int) -> bytes:
     import pypdfium2 as pdfium
 
     from core.pdfium import PDFIUM_LOCK
@@ -114,14 +116,14 @@ def _pdf(path: Path, locator: dict[str, Any], size: int) -> bytes:
     return _jpeg(img, size)
 
 
-def _span(locator: dict[str, Any]) -> tuple[float, float] | None:
+def _span(locator: Locator) -> tuple[float, float] | None:
     seconds = locator.get("seconds")
     if not seconds:
         return None
     return float(seconds[0]), float(seconds[1])
 
 
-def _video(path: Path, locator: dict[str, Any], size: int) -> bytes | None:
+def _video(path: Path, locator: Locator, size: int) -> bytes | None:
     import av
 
     span = _span(locator)
@@ -145,7 +147,7 @@ def _video(path: Path, locator: dict[str, Any], size: int) -> bytes | None:
         return _jpeg(last.to_image(), size)
 
 
-def _audio(path: Path, locator: dict[str, Any], size: int) -> bytes:
+def _audio(path: Path, locator: Locator, size: int) -> bytes:
     import av
     import numpy as np
     from PIL import Image, ImageDraw

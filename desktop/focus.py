@@ -92,7 +92,7 @@ class Focus(QObject):
             self.preview.pdf.resize(self.preview.stack.size())  # hidden until now: stale size
         width = self.preview.pdf.target_width()
         self.bridge.load(
-            lambda: load_preview(hit.path, hit.kind, dict(hit.locator), cache, terms, width),
+            lambda: load_preview(hit.path, hit.kind, hit.locator.copy(), cache, terms, width),
             lane="preview",
         )
         if not self.recall.scratch_text():

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import clock
+from core.model import Hit, Locator, clock
 from desktop.elided import ElidedLabel
 from desktop.pdf_view import PdfView
 from desktop.player import MediaPlayer, PlayerFactory
@@ -76,7 +76,7 @@ def load_pdf_page(path: str, page: int, width: int, terms: Sequence[str] = ()) -
 def load_preview(
     path: str,
     kind: str,
-    locator: dict[str, Any],
+    locator: Locator,
     cache_dir: Path,
     terms: Sequence[str] = (),
     width: int = PAGE_SIDE,
@@ -327,9 +327,9 @@ class PreviewPane(QWidget):
 
     # ---- audio and video ----
 
-    def can_play(self, hit: Any) -> bool:
+    def can_play(self, hit: Hit) -> bool:
         """True when ``hit`` is a moment in audio/video that the pane's player can play."""
-        return self.player is not None and bool(time_range(getattr(hit, "locator", {}) or {}))
+        return self.player is not None and bool(time_range(hit.locator))
 
     def play(self, hit: Any) -> None:
         """Play ``hit`` here from its segment's start (the file is opened if it is not yet)."""

@@ -19,14 +19,14 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from core.model import clock
+from core.model import Locator, clock
 from core.relevance import term_pattern
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
-def format_locator(locator: dict[str, Any]) -> str:
+def format_locator(locator: Locator) -> str:
     """``§ Heading``, ``p. 4–6``, ``01:20–03:00`` or a photo's ``451×300`` — where in the file
     the match is."""
     if locator.get("heading"):
@@ -41,7 +41,7 @@ def format_locator(locator: dict[str, Any]) -> str:
     return time_range(locator)
 
 
-def time_range(locator: dict[str, Any]) -> str:
+def time_range(locator: Locator) -> str:
     """``01:20–03:00`` for a hit in audio or video; empty for other kinds."""
     seconds = locator.get("seconds")
     return "–".join(clock(s) for s in seconds[:2]) if seconds else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import (
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.model import EngineStatus
 from desktop.elided import ElidedLabel
 
 PROVIDERS = {"local": "local model", "gemini": "Gemini", "test": "test embedder"}
@@ -112,7 +112,7 @@ class StatusLine(QWidget):
         self.state.setText(f"Indexing {done:,} / {total:,}{where}")
         self.state.setToolTip(path)
 
-    def show_synced(self, status: dict[str, Any], failures: list[tuple[str, str]]) -> None:
+    def show_synced(self, status: EngineStatus, failures: list[tuple[str, str]]) -> None:
         self._set_dot("ok")
         self.progress.hide()
         self.state.setText("Synced")
@@ -120,12 +120,12 @@ class StatusLine(QWidget):
         self.show_counts(status)
         self.show_failures(failures)
 
-    def show_counts(self, status: dict[str, Any]) -> None:
-        files = int(status.get("files", 0))
-        pieces = int(status.get("pieces", 0))
-        provider = PROVIDERS.get(str(status.get("provider", "")), str(status.get("provider")))
-        sample = " · demo folder (a sample)" if status.get("demo") else ""
-        self.counts.setText(f"{files:,} files · {pieces:,} pieces · {provider}{sample}")
+    def show_counts(self, status: EngineStatus) -> None:
+        provider = PROVIDERS.get(status.provider, status.provider)
+        sample = " · demo folder (a sample)" if status.demo else ""
+        self.counts.setText(
+            f"{status.files:,} files · {status.pieces:,} pieces · {provider}{sample}"
+        )
 
     def show_failures(self, failures: list[tuple[str, str]]) -> None:
         n = len(failures)

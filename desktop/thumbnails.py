@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QTextOption
 
+from core.model import Locator
 from core.thumbs import thumbnail
 from desktop.tasks import Executor, PoolExecutor, Tasks
 
@@ -27,12 +27,12 @@ MADE_BY_CORE = ("image", "pdf", "audio", "video")
 
 
 def render_thumbnail(
-    path: str, kind: str, locator: dict[str, Any], cache_dir: Path, size: int = SIZE
+    path: str, kind: str, locator: Locator, cache_dir: Path, size: int = SIZE
 ) -> QImage | None:
     """The picture for a hit (any thread); None for notes and unreadable files."""
     if kind not in MADE_BY_CORE:
         return None
-    data = thumbnail(Path(path), kind, dict(locator), cache_dir, size)
+    data = thumbnail(Path(path), kind, locator.copy(), cache_dir, size)
     if data is None:
         return None
     image = QImage.fromData(data)  # decoding JPEG/PNG is reentrant; no fonts involved
@@ -90,7 +90,7 @@ def render_note(path: str, text: str | None = None, size: int = SIZE) -> QImage 
     return image
 
 
-def thumb_key(path: str, kind: str, locator: dict[str, Any] | None) -> str:
+def thumb_key(path: str, kind: str, locator: Locator | None) -> str:
     """One entry per picture: a video's segments (a PDF's windows) each get their own."""
     if kind in ("note", "image") or not locator:
         return path
@@ -115,7 +115,7 @@ class Thumbnailer(QObject):
         self._pending: set[str] = set()
         self._closed = False
 
-    def pixmap(self, path: str, kind: str, locator: dict[str, Any] | None = None) -> QPixmap | None:
+    def pixmap(self, path: str, kind: str, locator: Locator | None = None) -> QPixmap | None:
         """The thumbnail if it is ready; otherwise None, and it is queued once."""
         key = thumb_key(path, kind, locator)
         if key in self._pixmaps:
@@ -123,7 +123,7 @@ class Thumbnailer(QObject):
         wanted = kind == "note" or kind in MADE_BY_CORE
         if key not in self._pending and wanted and not self._closed:
             self._pending.add(key)
-            spot = dict(locator or {})
+            spot = locator.copy() if locator else Locator()
             self._tasks.run(
                 lambda: self._make(path, kind, spot),
                 lambda made: self._on_made(key, path, made),
@@ -134,7 +134,7 @@ class Thumbnailer(QObject):
         """Drop the in-memory pixmaps (after a rescan changed files)."""
         self._pixmaps.clear()
 
-    def _make(self, path: str, kind: str, locator: dict[str, Any]) -> QImage | str | None:
+    def _make(self, path: str, kind: str, locator: Locator) -> QImage | str | None:
         """On a worker: the image, or a note's text (typeset on the GUI thread), or None."""
         if kind == "note":
             return read_note(path) or ""

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from core.app import Engine
     from core.config import Settings
     from core.index import IndexReport
-    from core.model import Hit, Progress
+    from core.model import EngineStatus, Hit, Progress
     from core.sync import Syncer
 
 EngineFactory = Callable[["Settings", bool], "Engine"]
@@ -67,7 +67,7 @@ class SearchRequest:
 class IndexState:
     """What the status bar shows after a status or index run."""
 
-    status: dict[str, Any]
+    status: EngineStatus
     failures: list[tuple[str, str]]  # (path, reason) of files that could not be indexed
 
 
@@ -381,7 +381,7 @@ class Bridge(QObject):
         failures = sorted(
             (path, row.error or row.status)
             for path, row in engine.store.files().items()
-            if row.status in ("error", "unreadable")
+            if row.status.failed
         )
         return IndexState(status, failures)
 

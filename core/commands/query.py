@@ -11,6 +11,7 @@ from pathlib import Path
 from core.commands.output import human_bytes, print_hits
 from core.commands.wiring import backend_for, check_limit, settings_for
 from core.errors import CliError
+from core.model import FileStatus
 from core.user_args import check_folder, parse_kind, parse_since
 
 
@@ -87,28 +88,28 @@ def cmd_recall(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     st = backend_for().status()
     if args.json:
-        print(json.dumps(st, ensure_ascii=False))
+        print(json.dumps(st.as_dict(), ensure_ascii=False))
         return 0
-    if st["demo"]:
-        print(f"Folders:   the demo folder, a sample ({st['folders'][0]})")
+    if st.demo:
+        print(f"Folders:   the demo folder, a sample ({st.folders[0]})")
         print("           add yours with `loci index FOLDER`; the demo then leaves the index")
     else:
-        print(f"Folders:   {', '.join(st['folders']) or 'none: add one with `loci index FOLDER`'}")
-    print(f"Files:     {st['files']:,} indexed, {st['errors']:,} errors, {st['pending']:,} pending")
-    print(f"Pieces:    {st['pieces']:,}")
-    if st["outside"]:
+        print(f"Folders:   {', '.join(st.folders) or 'none: add one with `loci index FOLDER`'}")
+    print(f"Files:     {st.files:,} indexed, {st.errors:,} errors, {st.pending:,} pending")
+    print(f"Pieces:    {st.pieces:,}")
+    if st.outside:
         print(
-            f"           {st['outside']:,} files of folders no longer in the settings leave "
+            f"           {st.outside:,} files of folders no longer in the settings leave "
             "the index at the next `loci index`"
         )
-    print(f"Provider:  {st['provider']} · model {st['model']} · {st['dims']} dims")
-    if st["usage_tokens"]:
-        print(f"Usage:     {st['usage_tokens']:,} tokens sent to the provider")
-    if st.get("spent_usd") or st.get("budget_usd"):
-        budget = f" of a ${st['budget_usd']:.2f} budget" if st.get("budget_usd") else ""
-        print(f"Spent:     ~${st['spent_usd']:.2f}{budget} (estimated at list prices)")
-    print(f"Index:     {st['index']} ({human_bytes(st['index_bytes'])})")
-    if st["errors"]:
+    print(f"Provider:  {st.provider} · model {st.model} · {st.dims} dims")
+    if st.usage_tokens:
+        print(f"Usage:     {st.usage_tokens:,} tokens sent to the provider")
+    if st.spent_usd or st.budget_usd:
+        budget = f" of a ${st.budget_usd:.2f} budget" if st.budget_usd else ""
+        print(f"Spent:     ~${st.spent_usd:.2f}{budget} (estimated at list prices)")
+    print(f"Index:     {st.index} ({human_bytes(st.index_bytes)})")
+    if st.errors:
         print("Run `loci errors` to see why some files could not be indexed.")
     return 0
 
@@ -123,6 +124,6 @@ def cmd_errors(args: argparse.Namespace) -> int:
         print("No errors: every supported file is indexed.")
         return 0
     for f in rows:
-        label = "pending" if f["status"] == "pending" else "error"
+        label = "pending" if f["status"] == FileStatus.PENDING else "error"
         print(f"{f['path']}\n    {label}: {f['error']}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -64,6 +64,53 @@ class Embedder(Protocol):
     def embed_query(self, query: Query) -> np.ndarray:
         """Return float32[dims], L2-normalised."""
         ...
+
+
+# What some providers offer beyond the Embedder protocol; the indexer asks with isinstance.
+
+
+@runtime_checkable
+class EmbedsEach(Protocol):
+    """One vector or one error per piece: a piece's failure fails only its own file."""
+
+    def embed_each(self, pieces: Sequence[Piece]) -> list[np.ndarray | EmbedError]: ...
+
+
+@runtime_checkable
+class Priced(Protocol):
+    """A paid provider: the estimated dollars of embedding one piece."""
+
+    def price_of(self, piece: Piece) -> float: ...
+
+
+@runtime_checkable
+class GoesOffline(Protocol):
+    """A network provider that remembers a dead network for the rest of a run."""
+
+    def reset_offline(self) -> None: ...
+
+
+@runtime_checkable
+class CountsUsage(Protocol):
+    """A provider that reports the tokens it was sent (summed over its lifetime)."""
+
+    usage_tokens: int
+
+
+@runtime_checkable
+class PrefersBatch(Protocol):
+    """A provider that wants this many pieces per embedding round."""
+
+    preferred_batch: int
+
+
+@runtime_checkable
+class BatchMode(Protocol):
+    """A provider with a batch mode: jobs submitted now, collected later (core.batch)."""
+
+    def submit_batch(self, items: Sequence[tuple[str, Piece]]) -> list[dict[str, Any]]: ...
+
+    def delete_files(self, names: Sequence[str]) -> None: ...
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import ExtractError
 from core.extract.tags import shown
-from core.model import MediaPart, Piece
+from core.model import Locator, MediaPart, Piece
 
 if TYPE_CHECKING:
     from core.extract.readers import Readers
@@ -94,7 +94,7 @@ def extract_image(path: Path, readers: Readers | None = None) -> list[Piece]:
     if small is not None and readers is not None and readers.ocr is not None:
         seen = readers.ocr.read(small)
     text, gist = describe(path, taken, subjects, shows, seen, camera, place)
-    locator: dict[str, Any] = {"taken": taken.isoformat()} if taken else {}
+    locator: Locator = {"taken": taken.isoformat()} if taken else {}
     if place:
         locator["gps"] = [round(place[0], 6), round(place[1], 6)]
     # Metadata for the card, kept out of what is embedded.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.errors import ExtractError
 from core.extract.image import MIME
-from core.model import MediaPart, Piece
+from core.model import Locator, MediaPart, Piece
 
 MAX_BYTES = 20 * 1024 * 1024
 # A chunk this size is a few paragraphs: specific enough to rank well, short enough to
@@ -80,7 +80,7 @@ def extract_text(path: Path) -> list[Piece]:
         for chunk in split_size(body.strip(), TARGET_CHARS):
             if not chunk:
                 continue
-            locator = {"heading": " › ".join(heading_path)} if heading_path else {}
+            locator: Locator = {"heading": " › ".join(heading_path)} if heading_path else {}
             media = linked_images(chunk, path.parent)
             gist = compact_blocks(chunk)
             pieces.append(

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from core.errors import CliError, LociError
-from core.model import KINDS, locator_text
+from core.model import KINDS, Locator, locator_text
 from core.user_args import parse_since
 
 SCHEME = "loci://"
@@ -196,7 +196,7 @@ class Tools:
                 blocks.append(image)
         return blocks
 
-    def _picture(self, path: Path, kind: str, locator: dict[str, Any]) -> dict[str, Any] | None:
+    def _picture(self, path: Path, kind: str, locator: Locator) -> dict[str, Any] | None:
         from core.config import data_dir
         from core.thumbs import thumbnail
 
@@ -240,18 +240,18 @@ class Tools:
         backend = self.backend()
         st = backend.status(sync=True) if backend.remote else backend.status()
         out = {
-            "folders": st["folders"],
+            "folders": st.folders,
             "local_only": [f for f in self._settings().local_only],
-            "files": st["files"],
-            "pieces": st["pieces"],
-            "errors": st["errors"],
-            "pending": st["pending"],
-            "provider": st["provider"],
-            "model": st["model"],
+            "files": st.files,
+            "pieces": st.pieces,
+            "errors": st.errors,
+            "pending": st.pending,
+            "provider": st.provider,
+            "model": st.model,
             "engine": "resident" if backend.remote else "in-process",
         }
         if backend.remote:
-            out["indexing"] = st.get("sync", "idle") not in ("idle", "stopped", "unknown")
+            out["indexing"] = (st.sync or "idle") not in ("idle", "stopped", "unknown")
         else:
             out["indexing"] = _writer_busy(backend.engine)
         return out

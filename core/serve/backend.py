@@ -2,7 +2,8 @@
 
 ``open_backend()`` connects to the engine served for this data folder when one runs (see
 ``core.serve.client``) and otherwise opens the index in this process. Both answer with the
-same ``Hit`` objects and dicts, so what a command prints does not depend on which answered.
+same ``Hit`` and ``EngineStatus`` objects and dicts, so what a command prints does not depend
+on which answered.
 A resident engine that goes away mid-call is replaced by an in-process one, once.
 ``LOCI_NO_SERVER=1`` forces the in-process engine (benchmarks, comparisons).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import LociError
+from core.model import FAILED_OR_PENDING, EngineStatus
 from core.serve import protocol
 from core.serve.protocol import NOT_INDEXED, USER_ERROR, RemoteError
 
@@ -65,15 +67,12 @@ class LocalBackend:
     def counts(self) -> dict[str, int]:
         return dict(self.engine.store.counts())
 
-    def status(self) -> dict[str, Any]:
-        return dict(self.engine.status())
+    def status(self) -> EngineStatus:
+        status: EngineStatus = self.engine.status()
+        return status
 
     def errors(self) -> list[dict[str, str]]:
-        rows = [
-            f
-            for f in self.engine.store.files().values()
-            if f.status in ("error", "unreadable", "pending")
-        ]
+        rows = [f for f in self.engine.store.files().values() if f.status in FAILED_OR_PENDING]
         rows.sort(key=lambda f: f.path)
         from core.scan import display_path
 
@@ -160,10 +159,12 @@ class RemoteBackend:
         reply = self._call("counts")
         return self._fallback.counts() if self._fallback is not None else dict(reply)
 
-    def status(self, sync: bool = False) -> dict[str, Any]:
-        """As ``loci status --json``; with ``sync`` also the host's ``sync`` state."""
+    def status(self, sync: bool = False) -> EngineStatus:
+        """As ``loci status``; with ``sync`` also the host's ``sync`` state."""
         reply = self._call("status", sync=sync) if sync else self._call("status")
-        return self._fallback.status() if self._fallback is not None else dict(reply)
+        if self._fallback is not None:
+            return self._fallback.status()
+        return EngineStatus.from_dict(reply)
 
     def errors(self) -> list[dict[str, str]]:
         reply = self._call("errors")
@@ -174,7 +175,7 @@ class RemoteBackend:
         return self._fallback.pieces(path) if self._fallback is not None else list(reply)
 
     def folders(self) -> list[str]:
-        return list(self.status()["folders"])
+        return list(self.status().folders)
 
     def close(self) -> None:
         self.client.close()

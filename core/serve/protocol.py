@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from core.errors import LociError
+
+if TYPE_CHECKING:
+    from core.model import Locator
 
 # Bumped on any incompatible change of a method's params or result; clients refuse others.
 PROTOCOL = 1
@@ -191,7 +194,7 @@ def hit_from_wire(data: dict[str, Any]) -> Any:
         score=float(data["score"]),
         title=data["title"],
         snippet=data["snippet"],
-        locator=data.get("locator") or {},
+        locator=cast("Locator", data.get("locator") or {}),
         modified=float(data["modified"]),
         piece=int(data.get("piece", 0)),
         piece_id=data.get("piece_id", ""),

@@ -17,11 +17,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core import __version__
 from core.errors import ExtractError, IndexError_, LociError
+from core.model import FAILED_OR_PENDING
 from core.serve import address, protocol
 from core.serve.protocol import (
     INTERNAL_ERROR,
@@ -312,20 +314,16 @@ class EngineServer:
 
     def rpc_status(self, sync: bool = False) -> dict[str, Any]:
         """``engine.status()``; with ``sync``, also the host's sync state (idle, indexing …)."""
-        st = dict(self.engine().status())
+        st = self.engine().status()
         if sync:
-            st["sync"] = self._sync_state() if self._sync_state else "unknown"
-        return st
+            st = replace(st, sync=self._sync_state() if self._sync_state else "unknown")
+        return st.as_dict()
 
     def rpc_counts(self) -> dict[str, int]:
         return dict(self.engine().store.counts())
 
     def rpc_errors(self) -> list[dict[str, str]]:
-        rows = [
-            f
-            for f in self.engine().store.files().values()
-            if f.status in ("error", "unreadable", "pending")
-        ]
+        rows = [f for f in self.engine().store.files().values() if f.status in FAILED_OR_PENDING]
         rows.sort(key=lambda f: f.path)
         return [{"path": f.path, "status": f.status, "error": f.error} for f in rows]
 

@@ -162,7 +162,7 @@ def test_a_batch_submission_stops_at_the_budget_at_half_price(
     # The ten in the job are stored at half price; the rest would go online, over budget.
     assert report.indexed == 10 and report.budget_stop
     assert gemini_server.embed_bodies() == []
-    assert engine.status()["spent_usd"] == pytest.approx(half * 10, rel=0.1)
+    assert engine.status().spent_usd == pytest.approx(half * 10, rel=0.1)
 
 
 def test_large_media_uploaded_for_a_batch_are_deleted_once_collected(

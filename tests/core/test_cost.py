@@ -81,9 +81,9 @@ def test_a_budget_stops_the_run_before_it_is_exceeded_and_the_rest_waits(
     assert report.budget_stop and "budget" in report.budget_stop
     assert report.indexed == 5 and report.pending == 15
     assert len(gemini_server.embed_contents()) == 5  # nothing sent past the budget
-    spent = engine.status()["spent_usd"]
+    spent = engine.status().spent_usd
     assert 0 < spent <= settings.budget_usd
     settings.budget_usd = 0.0  # no limit: the next run does the rest
     report = drain(engine.index())
     assert report.indexed == 15 and not report.budget_stop
-    assert engine.status()["spent_usd"] == pytest.approx(one * 20, rel=0.2)
+    assert engine.status().spent_usd == pytest.approx(one * 20, rel=0.2)

@@ -154,23 +154,23 @@ def test_a_folder_removed_from_the_settings_leaves_the_index(tmp_path: Path) -> 
     # the sample folder
     demo = Engine(Settings(), data=tmp_path / "data", embedder=embedder, readers=NO_MODELS)
     run_all(demo)
-    assert demo.status()["demo"] is True and demo.status()["files"] >= 5
+    assert demo.status().demo is True and demo.status().files >= 5
     assert all(p.startswith(str(demo_folder())) for p in demo.store.files())
 
     # the user's folder arrives: reading alone already counts only it, writing nothing
     settings = Settings(folders=[str(mine)], demo=False)
     engine = Engine(settings, data=tmp_path / "data", embedder=embedder, readers=NO_MODELS)
     before = engine.status()
-    assert (before["demo"], before["files"], before["outside"]) == (
+    assert (before.demo, before.files, before.outside) == (
         False,
         0,
-        demo.status()["files"],
+        demo.status().files,
     )
     report = run_all(engine)
     assert report.deleted >= 5 and report.indexed == 2
     assert sorted(engine.store.files()) == sorted(str(p) for p in mine.rglob("*.md"))
     after = engine.status()
-    assert (after["files"], after["outside"], after["pieces"]) == (2, 0, 2)
+    assert (after.files, after.outside, after.pieces) == (2, 0, 2)
     assert engine.store.pieces.count_rows() == 2
     # the user's files are never touched
     assert sorted(p.name for p in mine.rglob("*")) == ["folder0", "folder1", "note0.md", "note1.md"]

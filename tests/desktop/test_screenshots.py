@@ -123,7 +123,7 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     # present it as the demo folder, as on a first run (the engine keeps its own settings)
     window.settings = dataclasses.replace(window.settings, folders=[])
     window.searching.show_welcome()
-    window.status.show_counts({**window.bridge.engine.status(), "demo": True})
+    window.status.show_counts(dataclasses.replace(window.bridge.engine.status(), demo=True))
     settle(window)
     assert "demo folder" in window.empty.text()
     assert shot(window, "01-empty").exists()

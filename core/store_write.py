@@ -1,0 +1,122 @@
+"""Writing the index: replacing files' pieces and rows so a crash never leaves them half
+done, removing files, and compacting the tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from core.model import FileStatus
+from core.store_tables import FileUpdate
+
+KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
+
+# The error of a file whose write a crash cut short; the next run redoes it.
+INTERRUPTED = "interrupted while indexing; redone on the next run"
+
+
+class StoreWriting:
+    """The writes of :class:`core.store.Store` (its base): pieces, files rows, compaction."""
+
+    pieces: Any  # the LanceDB tables
+    files_table: Any
+    _fts_ready: bool
+
+    def write(self, updates: Sequence[FileUpdate]) -> None:
+        """Replace the pieces and file rows of these files.
+
+        Three commits, so that a crash (SIGKILL, power cut) between any two of them leaves
+        a consistent index: first the files rows are marked ``pending`` ("interrupted"),
+        then every file's pieces swap in one merge_insert (one version: no file is ever
+        half old, half new), then the final files rows. A file is never marked indexed
+        whose pieces are not there, and a pending file is redone by the next run.
+        """
+        if not updates:
+            return
+        import pyarrow as pa
+        from lancedb.expr import col
+
+        # One update per path (the last): two for one key would make the merge ambiguous.
+        updates = list({u.file.path: u for u in updates}.values())
+
+        paths = [u.file.path for u in updates]
+        rows = []
+        for u in updates:
+            f = u.file
+            for p in u.pieces:
+                rows.append(
+                    {
+                        "id": f"{f.path}#{p.piece}",
+                        "path": f.path,
+                        "piece": p.piece,
+                        "kind": p.kind,
+                        "mime": p.mime,
+                        "title": p.title,
+                        "text": p.text,
+                        "locator": json.dumps(p.locator, ensure_ascii=False),
+                        "mtime": f.mtime,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                        "vector": np.asarray(p.vector, dtype=np.float32),
+                    }
+                )
+        schema = self.pieces.schema
+        data = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        interrupted = [
+            {**u.file.__dict__, "status": FileStatus.PENDING, "error": INTERRUPTED, "pieces": 0}
+            for u in updates
+        ]
+        (
+            self.files_table.merge_insert("path")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(pa.Table.from_pylist(interrupted, schema=self.files_table.schema))
+        )
+        (
+            self.pieces.merge_insert("id")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(col("path").isin(paths))
+            .execute(data)
+        )
+        file_rows = [u.file.__dict__ for u in updates]
+        (
+            self.files_table.merge_insert("path")
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(pa.Table.from_pylist(file_rows, schema=self.files_table.schema))
+        )
+
+    def delete(self, paths: Iterable[str]) -> None:
+        from lancedb.expr import col
+
+        paths = list(paths)
+        for start in range(0, len(paths), 1000):
+            chunk = paths[start : start + 1000]
+            # Pending first: a crash before the rows go never leaves "indexed" without pieces.
+            self.files_table.update(
+                where=col("path").isin(chunk),
+                values={"status": str(FileStatus.PENDING), "error": INTERRUPTED},
+            )
+            self.pieces.delete(col("path").isin(chunk))
+            self.files_table.delete(col("path").isin(chunk))
+
+    def optimize(self, keep: timedelta = KEEP_VERSIONS) -> None:
+        """Compact fragments, index new text for keyword search, prune old versions.
+
+        Every run writes new versions (and compaction rewrites small tables whole), so
+        without pruning repeated runs grew a 5 MB index to 50 MB. Versions older than
+        ``keep`` go: long enough for a search in another process, which always starts from
+        the latest version (read_consistency_interval=0), to finish on the one it began.
+        """
+        from lancedb.index import FTS
+
+        if not self._fts_ready and self.pieces.count_rows():
+            self.pieces.create_index("text", config=FTS(), replace=True)
+            self._fts_ready = True
+        for table in (self.pieces, self.files_table):
+            table.optimize(cleanup_older_than=keep)
