@@ -1,7 +1,8 @@
 """Fixtures for the desktop tests: a small corpus, a real engine on LanceDB, a wired window.
 
 Work runs inline (``InlineExecutor``) unless a test asks for real threads, so results are
-deterministic and no test sleeps.
+deterministic and no test sleeps. The window syncs as the app does: the syncer scans on its
+own thread, and an inline window is handed out once that start-up scan has reached it.
 """
 
 from __future__ import annotations
