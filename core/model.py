@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar, overload
 
 from core.paths import display_path
 
@@ -182,3 +183,43 @@ class Hit:
             "modified": datetime.fromtimestamp(self.modified, UTC).isoformat(),
             "piece": self.piece,
         }
+
+
+R = TypeVar("R")
+
+
+@overload
+def drive(gen: Generator[Any, None, R], on_event: Callable[[Any], object] | None = None) -> R: ...
+
+
+@overload
+def drive(
+    gen: Generator[Any, None, R],
+    on_event: Callable[[Any], object] | None = None,
+    *,
+    cancelled: Callable[[], bool],
+) -> R | None: ...
+
+
+def drive(
+    gen: Generator[Any, None, R],
+    on_event: Callable[[Any], object] | None = None,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+) -> R | None:
+    """Run a progress generator to its end and return what it returns (its report).
+
+    Every event it yields goes to ``on_event`` (which may throttle, draw or post it). When
+    ``cancelled`` is given it is asked before each step; once it says yes the generator is
+    closed where it stopped (between files: what it committed is whole) and None is returned.
+    """
+    while True:
+        if cancelled is not None and cancelled():
+            gen.close()
+            return None
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if on_event is not None:
+            on_event(event)

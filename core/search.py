@@ -1,4 +1,4 @@
-"""Search and recall: exact dot-product ranking over the vector index (core/vectors.py).
+"""Search and recall: exact dot-product ranking over the vector index (core/vectors/).
 
 The index holds every piece vector, kept in step with the store; a query costs one scan
 of it (float32, or int8 with exact rescoring at scale) and a partial sort. Each piece scores

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from core.model import drive
 from desktop.errors import TaskError, described, error_message
 from desktop.tasks import Executor, PoolExecutor, Tasks
 
@@ -322,21 +323,19 @@ class Bridge(QObject):
 
         def work() -> tuple[IndexReport, IndexState, bool] | None:
             last = 0.0
-            run = engine.index()
-            while True:
-                if self._cancel.is_set():
-                    run.close()  # unwinds at a yield: written batches stay whole
-                    return None
-                try:
-                    progress = next(run)
-                except StopIteration as stop:
-                    report: IndexReport = stop.value
-                    break
+
+            def post(progress: Progress) -> None:
+                nonlocal last
                 now = time.monotonic()
                 first_or_last = progress.total == 0 or progress.done >= progress.total
                 if first_or_last or now - last >= self._progress_interval:
                     last = now
                     tasks.post(partial(self.index_progressed.emit, progress))
+
+            # Once cancelled the run unwinds at a yield: written batches stay whole.
+            report = drive(engine.index(), post, cancelled=self._cancel.is_set)
+            if report is None:
+                return None
             swapped = rebuilding and not report.fatal
             if swapped:
                 engine.store.make_current()

@@ -6,7 +6,7 @@ import hashlib
 import re
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from core.embed.base import EmbedError, Query, normalise
 from core.extract.readers import Readers
-from core.model import Piece
+from core.model import Piece, drive
 
 # No OCR, speech or photo-tag model: media are indexed by name, folder, date and time. For
 # tests of something else; the real models are tested in tests/core/test_media*.py.
@@ -115,10 +115,6 @@ def make_image(path: Path, size: tuple[int, int] = (64, 48), taken: str = "") ->
     return path
 
 
-def drain(gen: Iterator[Any]) -> Any:
+def drain(gen: Generator[Any, None, Any]) -> Any:
     """Run a progress generator to its end; what it returns (an IndexReport, say)."""
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
+    return drive(gen)

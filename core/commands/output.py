@@ -8,7 +8,7 @@ from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from core.model import Hit, Progress, locator_text
+from core.model import Hit, Progress, drive, locator_text
 from core.relevance import term_pattern
 
 T = TypeVar("T")
@@ -18,14 +18,9 @@ def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False)
     """Drive a progress generator, drawing a bar on a terminal (stderr), silent when piped."""
     show = not quiet and sys.stderr.isatty()
     last = 0.0
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            if show:
-                sys.stderr.write("\r\033[K")
-                sys.stderr.flush()
-            return stop.value  # type: ignore[no-any-return]
+
+    def draw(event: Progress) -> None:
+        nonlocal last
         now = time.monotonic()
         if show and event.total and (now - last > 0.1 or event.done == event.total):
             last = now
@@ -37,6 +32,12 @@ def run_with_progress(gen: Generator[Progress, None, T], *, quiet: bool = False)
                 f"{event.done:,}/{event.total:,} {name}"
             )
             sys.stderr.flush()
+
+    report = drive(gen, draw)
+    if show:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    return report
 
 
 def print_hits(hits: Sequence[Hit]) -> None:

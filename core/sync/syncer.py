@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.index import Indexer, IndexReport
-from core.model import Progress
+from core.model import Progress, drive
 from core.sync.watcher import (
     DEFAULT_DEBOUNCE,
     DEFAULT_MAX_DELAY,
@@ -269,15 +269,11 @@ class Syncer:
 
     def _drive(self, gen: Generator[Progress, None, IndexReport], state: str) -> IndexReport | None:
         self._set_state(state)
-        while True:
-            if self._abort:
-                gen.close()  # between files: what is committed is whole, the rest is redone
-                return None
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            self._emit(self.on_progress, event)
+        # Once aborted the run is closed between files: what is committed is whole, the rest
+        # is redone.
+        return drive(
+            gen, lambda event: self._emit(self.on_progress, event), cancelled=lambda: self._abort
+        )
 
     def _finished(self, report: IndexReport, reason: str, size: int) -> None:
         self.runs.append((reason, size))

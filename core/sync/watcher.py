@@ -185,6 +185,15 @@ def native_observer(sink: WatchSink) -> Any:
     watchdog silently skips sub-folders it cannot watch (ENOSPC) and rebuilds its watches
     after a queue overflow without telling the handler; both need a full reconciliation,
     so the inotify watch group is subclassed to report them.
+
+    watchdog's public API (observers, ``schedule``, event handlers) cannot do this:
+    ``InotifyWatchGroup._add_callback`` swallows the OSError of a sub-folder, so nothing
+    public ever learns of a full watch table below the root; a queue overflow reaches only a
+    log line and the group's own ``on_queue_overflow``; and the public
+    ``InotifyFD.add_callback`` warns (a RuntimeWarning, which nothing thread-safe can silence
+    on watchdog's thread) each time a folder made with ``mkdir -p`` is reached twice. Hence
+    the subclass below, its use of ``fd._lock`` and ``fd._get_or_create_watch`` (pyproject
+    keeps watchdog below 8), and the plain observer when it cannot be set up.
     """
     if sys.platform.startswith("linux"):
         try:

@@ -16,15 +16,7 @@ from core.scan import Excluder
 from core.search import Snapshot, VectorIndex
 from core.store import IndexIdentity, Store
 from tests.bench.conftest import make_notes, report
-from tests.helpers import HashEmbedder
-
-
-def drain(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+from tests.helpers import HashEmbedder, drain
 
 
 def _best_of(fn, repeat: int = 30) -> float:

@@ -29,6 +29,7 @@ from core.embed.gemini import GeminiEmbedder
 from core.embed.gemini_prefixes import fit_text, prefixed
 from core.extract import extract
 from core.extract.readers import Readers
+from core.model import drive
 from tests.bench.conftest import make_notes, report
 from tests.fakes.gemini_server import API_KEY
 
@@ -98,12 +99,7 @@ def index_seconds(url: str, root: Path, data: Path) -> tuple[float, Any, GeminiE
     embedder.embed_query  # noqa: B018 - nothing to warm: the first call pays like the SDK's
     engine = Engine(Settings(folders=[str(root)], provider="gemini"), data=data, embedder=embedder)
     started = time.perf_counter()
-    gen = engine.index()
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        result = stop.value
+    result = drive(engine.index())
     return time.perf_counter() - started, result, embedder
 
 

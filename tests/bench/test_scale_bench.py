@@ -25,6 +25,8 @@ import pytest
 from core import vectors as V
 from core.search import Filters
 from core.store import FileRow, FileUpdate, IndexIdentity, PieceRow, Store
+from core.vectors.build import Builder
+from core.vectors.tuning import COMPACT_CELLS
 from tests.bench.conftest import report
 from tests.bench.scale_data import CACHE, scaled
 
@@ -52,7 +54,7 @@ def exact_top(matrix: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
 def loci_segment(matrix: np.ndarray) -> V.Segment:
     """The main segment VectorIndex builds on open (int8 codes, floats mapped from disk)."""
     n, dims = matrix.shape
-    b = V._Builder(n, dims, CACHE, compact=n * dims > V.COMPACT_CELLS)
+    b = Builder(n, dims, CACHE, compact=n * dims > COMPACT_CELLS)
     for start in range(0, n, 65_536):
         part = np.asarray(matrix[start : start + 65_536])
         m = len(part)

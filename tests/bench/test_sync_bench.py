@@ -19,6 +19,7 @@ import pytest
 
 from core.app import Engine
 from core.config import Settings
+from core.model import drive
 from core.sync import Synced, Syncer
 from tests.helpers import write
 
@@ -65,13 +66,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, local_embedder: Any) -> Ite
         write(root / f"folder{i // 100:03}" / f"note{i:05}.md", f"# Note {i}\n{sentence(rng)}\n")
     engine = Engine(Settings(folders=[str(root)]), data=data, embedder=local_embedder)
     started = time.perf_counter()
-    gen = engine.index()
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            report = stop.value
-            break
+    report = drive(engine.index())
     print(
         f"\n[bench] initial index of {FILES:,} notes: {time.perf_counter() - started:.1f} s "
         f"({report.embedded_pieces:,} pieces embedded)"

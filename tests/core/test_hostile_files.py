@@ -13,6 +13,7 @@ import pytest
 
 from core.config import Settings
 from core.index import Indexer, IndexReport
+from core.model import drive
 from core.scan import Excluder, display_path, fs_path, path_key
 from core.store import IndexIdentity, Store
 from tests.helpers import HashEmbedder, drain, write
@@ -56,12 +57,7 @@ def test_links_to_secrets_outside_or_excluded_are_never_read(tmp_path: Path) -> 
         assert row.status == "error" and "not followed" in row.error, row
         assert row.pieces == 0
     # The watcher's path-by-path update refuses them the same way.
-    gen = indexer.update([notes / "ssh_backup.md", notes / "shadow.md"], [notes])
-    while True:
-        try:
-            next(gen)
-        except StopIteration:
-            break
+    drain(indexer.update([notes / "ssh_backup.md", notes / "shadow.md"], [notes]))
     assert "PRIVATE KEY" not in all_text(store) and "SHADOWHASH" not in all_text(store)
 
 
@@ -129,12 +125,7 @@ def test_pipes_and_devices_are_never_read(tmp_path: Path) -> None:
 
     def go() -> None:
         result.append(run(indexer, [root]))
-        gen = indexer.update([root / "fifo.md", root / "zero.md"], [root])
-        while True:
-            try:
-                next(gen)
-            except StopIteration:
-                break
+        drain(indexer.update([root / "fifo.md", root / "zero.md"], [root]))
         done.set()
 
     threading.Thread(target=go, daemon=True).start()
@@ -195,13 +186,8 @@ def test_progress_moves_within_a_long_file(tmp_path: Path) -> None:
     root = tmp_path / "notes"
     write(root / "long.md", "\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(1200)))
     indexer, store = make(tmp_path)
-    gen = indexer.run([root])
-    messages = []
-    while True:
-        try:
-            messages.append(next(gen).message)
-        except StopIteration:
-            break
+    messages: list[str] = []
+    drive(indexer.run([root]), lambda event: messages.append(event.message))
     inside = [m for m in messages if m.startswith("piece ")]
     assert len(inside) >= 2, messages
     assert store.files()[str(root / "long.md")].status == "indexed"

@@ -9,13 +9,7 @@ from tests.helpers import NO_MODELS, HashEmbedder, drain, make_image, write
 
 
 def run(indexer: Indexer, roots: list[Path]) -> IndexReport:
-    gen = indexer.run(roots)
-    events = []
-    while True:
-        try:
-            events.append(next(gen))
-        except StopIteration as stop:
-            return stop.value
+    return drain(indexer.run(roots))
 
 
 def make(tmp_path: Path, embedder: HashEmbedder | None = None) -> tuple[Indexer, Store]:

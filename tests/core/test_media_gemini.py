@@ -19,7 +19,7 @@ from core.embed.gemini import GeminiEmbedder
 from core.extract.readers import Readers
 from tests.core.test_media_helpers import duration_of, write_audio, write_video
 from tests.fakes.gemini_server import FakeGemini
-from tests.helpers import make_pdf
+from tests.helpers import drain, make_pdf
 
 MAX_IMAGES, MAX_PDF_PAGES, MAX_AUDIO_S, MAX_VIDEO_S = 6, 6, 180.0, 120.0
 
@@ -93,7 +93,7 @@ def test_a_media_folder_goes_to_gemini_within_the_models_limits(
 
     eng, root = engine
     media_folder(root)
-    report = _run(eng.index())
+    report = drain(eng.index())
     assert not report.errors, report.errors
     pieces = sent(gemini_server)
     assert set(pieces) == {
@@ -162,19 +162,11 @@ def test_a_heic_photo_goes_to_gemini_as_jpeg(
     photo = root / "IMG_4012.HEIC"
     root.mkdir(parents=True)
     Image.new("RGB", (120, 80), "navy").save(photo, format="HEIF")
-    report = _run(eng.index())
+    report = drain(eng.index())
     assert not report.errors, report.errors
     ((part,),) = sent(gemini_server)["IMG_4012.HEIC"]
     assert mime(part) == "image/jpeg"
     assert Image.open(io.BytesIO(data(part))).size == (120, 80)
-
-
-def _run(gen: Any) -> Any:
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        return stop.value
 
 
 def test_pdf_windows_carry_their_own_pages_and_text_only_providers_none(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_a_merge_keeps_edits_made_while_it_runs(store: Store) -> None:
 
 
 def test_the_delta_is_merged_past_its_threshold(store: Store, monkeypatch) -> None:
-    monkeypatch.setattr("core.vectors.DELTA_MIN", 8)
+    monkeypatch.setattr("core.vectors.tuning.DELTA_MIN", 8)
     vindex = VectorIndex(store, compact_cells=0, background=False)
     rng = np.random.default_rng(1)
     paths = [f"/n/a/f{i:03d}.md" for i in range(0, 40, 2)]
@@ -152,7 +152,7 @@ def test_snapshot_build_keeps_working_for_an_in_memory_matrix() -> None:
 
 
 def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("core.vectors.GUARANTEE_ROWS", 100)
+    monkeypatch.setattr("core.vectors.tuning.GUARANTEE_ROWS", 100)
     rng = np.random.default_rng(2)
     dims = 64
     centres = rng.standard_normal((8, dims)).astype(np.float32)
@@ -167,7 +167,7 @@ def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, mo
     queries = matrix[rng.integers(0, 400, 8)] + 0.1 * rng.standard_normal((8, dims))
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
 
-    monkeypatch.setattr("core.vectors.BINARY_POOL", 400)  # the pool holds every row: exact
+    monkeypatch.setattr("core.vectors.tuning.BINARY_POOL", 400)  # the pool holds every row: exact
     vindex = VectorIndex(store, compact_cells=0)
     assert vindex.snap.main.bits is not None
     for q in queries:
@@ -176,7 +176,7 @@ def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, mo
         assert [vindex.snap.ids[r] for r in rows_] == [ids[i] for i in want]
         np.testing.assert_allclose(scores, (matrix @ q)[want], atol=1e-6)
     # A smaller pool still finds most of them; filters reach the pool too.
-    monkeypatch.setattr("core.vectors.BINARY_POOL", 120)
+    monkeypatch.setattr("core.vectors.tuning.BINARY_POOL", 120)
     found = []
     for q in queries:
         rows_, _ = vindex.rank(q, 10)

@@ -1,13 +1,15 @@
 """Fixtures for the desktop tests: a small corpus, a real engine on LanceDB, a wired window.
 
 Work runs inline (``InlineExecutor``) unless a test asks for real threads, so results are
-deterministic and no test sleeps.
+deterministic and no test sleeps. The window syncs as the app does: the syncer scans on its
+own thread, and an inline window is handed out once that start-up scan has reached it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +118,11 @@ WindowFactory = Callable[..., MainWindow]
 @pytest.fixture
 def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory:
     """Build a window over ``folders`` with the hash embedder; ``threads=True`` for real pools,
-    ``models=True`` for the real OCR / speech / photo-tag models."""
+    ``models=True`` for the real OCR / speech / photo-tag models.
+
+    The window syncs as the app does (``core.sync.Syncer``: a start-up scan, then the
+    watcher); ``sync=False`` runs one ``engine.index()`` pass instead. An inline window is
+    returned once its start-up scan is in (see ``synced``)."""
 
     def factory(
         folders: list[Path],
@@ -124,7 +130,7 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         embedder: Any = None,
         threads: bool = False,
         start: bool = True,
-        sync: bool = False,
+        sync: bool = True,
         player: bool = True,
         opener: Any = None,
         revealer: Any = None,
@@ -163,11 +169,65 @@ def make_window(qtbot: Any, tmp_path: Path, recorder: Recorder) -> WindowFactory
         with qtbot.waitActive(window):
             window.show()
             window.activateWindow()
-        if start:
+        if start and sync and not threads:
+            with synced(window, qtbot):  # inline: ready when built, as without a syncer
+                window.start()
+        elif start:
             window.start()
         return window
 
     return factory
+
+
+class SyncWatch:
+    """Follows a window's syncer from the GUI side: has it gone idle, and has the window heard?"""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.bridge = window.bridge
+        self.heard = False  # the status that follows the syncer's last "idle" reached the GUI
+        self._idle = False
+        self.bridge.sync_state.connect(self._on_state)
+        self.bridge.status_changed.connect(self._on_status)
+
+    def _on_state(self, state: str) -> None:
+        self._idle = state == "idle"
+        self.heard = False
+
+    def _on_status(self, _state: object) -> None:
+        self.heard = self.heard or self._idle
+
+    def done(self) -> bool:
+        b = self.bridge
+        if b.engine is None and not b.opening:
+            return True  # the engine could not open: no syncer will run
+        syncer = b._syncer
+        return (
+            syncer is not None
+            and syncer.state == "idle"
+            and syncer.idle.is_set()
+            and self.heard
+            and not b.indexing
+        )
+
+    def close(self) -> None:
+        self.bridge.sync_state.disconnect(self._on_state)
+        self.bridge.status_changed.disconnect(self._on_status)
+
+
+@contextmanager
+def synced(window: MainWindow, qtbot: Any, timeout: int = 30000) -> Iterator[None]:
+    """Wait, after the block, until the window's syncer has done what it was given.
+
+    The syncer scans and indexes on its own thread and tells the window through signals;
+    done is: the current engine's syncer is idle and its last idle has reached the window
+    (or the engine could not open).
+    """
+    watch = SyncWatch(window)
+    try:
+        yield
+        qtbot.waitUntil(watch.done, timeout=timeout)
+    finally:
+        watch.close()
 
 
 def shot(widget: Any, name: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.config import Settings, demo_folder
+from tests.desktop.conftest import synced
 
 
 def paths_found(window) -> list[str]:
@@ -28,7 +29,7 @@ def test_the_demo_is_a_labelled_sample_that_leaves_when_a_folder_is_added(
     assert dialog.folder_paths() == []  # the sample is no folder of the user's
     dialog.add_folder(str(corpus))
     assert dialog.demo_row is None  # a folder of the user's replaces it
-    with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
+    with synced(window, qtbot):
         dialog.accept()
 
     saved = Settings.load(tmp_path / "config" / "settings.toml")
@@ -55,7 +56,7 @@ def test_the_demo_can_be_removed_without_adding_a_folder(make_window, qtbot, tmp
     dialog.demo_row.setSelected(True)
     dialog.remove_button.click()
     assert dialog.demo_row is None and "No folder" in dialog.folder_hint.text()
-    with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
+    with synced(window, qtbot):
         dialog.accept()
     assert Settings.load(tmp_path / "config" / "settings.toml").demo is False
     assert window.bridge.engine.store.files() == {}

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from core.app import Engine
+from tests.desktop.conftest import synced
 from tests.helpers import NO_MODELS, HashEmbedder
 
 
@@ -26,7 +27,7 @@ def test_repair_button_builds_a_fresh_index(make_window, corpus, tmp_path: Path,
     window.bridge._fresh_factory = lambda s: Engine(
         s, data=tmp_path / "data", embedder=embedder, rebuild=True, fresh=True, readers=NO_MODELS
     )
-    with qtbot.waitSignal(window.bridge.status_changed, timeout=10000):
+    with synced(window, qtbot):
         qtbot.mouseClick(status.repair, Qt.MouseButton.LeftButton)
     assert not status.repair.isVisible()
     store = window.bridge.engine.store

@@ -19,6 +19,7 @@ from typing import Any
 
 from core.app import Engine
 from core.config import Settings
+from core.model import drive
 from core.store import IndexError_
 from tests.helpers import HashEmbedder
 
@@ -44,13 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"files {engine.store.counts()['files']}", flush=True)
             return 0
         if args.mode == "index":
-            gen = engine.index()
-            while True:
-                try:
-                    next(gen)
-                except StopIteration as stop:
-                    print(f"indexed {stop.value.indexed}", flush=True)
-                    return 0
+            print(f"indexed {drive(engine.index()).indexed}", flush=True)
+            return 0
         from core.commands.watch import run_watch
 
         return run_watch(engine, exit_when_idle=args.exit_when_idle, optimize_after=0.3)

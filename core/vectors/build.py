@@ -1,0 +1,108 @@
+"""Building a main segment from chunks: float32 in memory, or int8 codes (and binary codes)
+with the float32 rows in a scratch file read back by :class:`DiskRows`."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import numpy as np
+
+from core.vectors import tuning as T
+from core.vectors.disk import DiskRows
+from core.vectors.segment import Segment
+
+
+def _codes_of(floats: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
+    """out[:] = round(floats / scale) (int8, within ±127); ``floats`` is used as scratch."""
+    np.divide(floats, scale, out=floats)
+    np.rint(floats, out=floats)
+    np.clip(floats, -127, 127, out=floats)
+    out[:] = floats
+
+
+class Builder:
+    """A main segment assembled from chunks without holding every float in memory at once.
+
+    A compact segment's floats go to the scratch file by plain writes and are read back in
+    blocks to quantize: pages of a mapping that were written or read all count as resident
+    (measured: 1.5 × the float32 bytes at 100k × 768); the mapping made at the end is only
+    touched at the few rows a query rescores.
+    """
+
+    def __init__(self, rows: int, dims: int, folder: Any, compact: bool) -> None:
+        self.rows, self.dims, self.at = rows, dims, 0
+        self.cols: dict[str, list[Any]] = {"id": [], "path": [], "kind": [], "mtime": []}
+        self.absmax = np.zeros(dims, dtype=np.float32)
+        self.total = np.zeros(dims, dtype=np.float64)
+        self.scratch: Any = None
+        self.floats: np.ndarray | None = None
+        if compact and rows:
+            self.scratch = _scratch_file(folder)
+        else:
+            self.floats = np.zeros((rows, dims), dtype=np.float32)
+
+    def add(self, cols: dict[str, Any], floats: np.ndarray) -> None:
+        m = len(floats)
+        if self.at + m > self.rows:
+            raise Changed
+        for name, values in self.cols.items():
+            values.extend(cols[name])
+        if self.floats is not None:
+            self.floats[self.at : self.at + m] = floats
+        else:
+            self.scratch.write(np.ascontiguousarray(floats, dtype=np.float32).data)
+        if m:
+            np.maximum(self.absmax, np.abs(floats).max(axis=0), out=self.absmax)
+            self.total += floats.sum(axis=0, dtype=np.float64)
+        self.at += m
+
+    def done(self) -> Segment:
+        if self.at != self.rows:
+            raise Changed
+        seg = Segment.of(self.cols, np.zeros((0, self.dims)))
+        if self.floats is not None:
+            return Segment(seg.ids, seg.paths, seg.kinds, seg.mtimes, self.floats)
+        self.scratch.flush()
+        binary = self.rows > T.GUARANTEE_ROWS and self.dims % 64 == 0
+        centre = (self.total / max(1, self.rows)).astype(np.float32)
+        codes, scale, bits = self._quantize(centre if binary else None)
+        # The reader's own handle keeps the (already unlinked) file alive.
+        floats = DiskRows(self.scratch, self.rows, self.dims)
+        self.close()
+        return Segment(
+            seg.ids, seg.paths, seg.kinds, seg.mtimes, floats, codes, scale,  # type: ignore[arg-type]
+            bits, centre if binary else None,
+        )  # fmt: skip
+
+    def _quantize(self, centre: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Any]:
+        scale = np.where(self.absmax > 0, self.absmax / 127.0, 1.0).astype(np.float32)
+        codes = np.empty((self.rows, self.dims), dtype=np.int8)
+        bits = None if centre is None else np.empty((self.dims // 64, self.rows), np.uint64)
+        step = max(1, (8 << 20) // (4 * self.dims))
+        block = np.empty((step, self.dims), dtype=np.float32)
+        self.scratch.seek(0)
+        for start in range(0, self.rows, step):
+            part = block[: min(step, self.rows - start)]
+            self.scratch.readinto(part.data.cast("B"))
+            if bits is not None and centre is not None:
+                packed = np.packbits(part > centre, axis=1)
+                bits[:, start : start + len(part)] = packed.view(np.uint64).T
+            _codes_of(part, scale, codes[start : start + len(part)])
+        return codes, scale, bits
+
+    def close(self) -> None:
+        if self.scratch is not None and not self.scratch.closed:
+            self.scratch.close()
+
+
+class Changed(Exception):
+    """The store's row count changed while a segment was being read."""
+
+
+def _scratch_file(folder: Any) -> Any:
+    """An anonymous file for the float32 rows: gone when closed, or when the process dies."""
+    try:
+        return tempfile.TemporaryFile(prefix="vectors-", dir=folder)
+    except OSError:
+        return tempfile.TemporaryFile(prefix="loci-vectors-")

@@ -1,0 +1,144 @@
+"""Ranking one segment: an exact float32 scan, or int8 candidates rescored exactly.
+
+The int8 scan only chooses candidates; each is rescored with its float32 row, and the
+candidate set grows until the int8 copy's rounding-error bound proves no row left out could
+beat the k-th score. Past ``GUARANTEE_ROWS`` main rows a Hamming scan of binary codes picks
+the pool the int8 scan looks at, and the rescoring stops at ``MAX_RESCORE`` candidates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.vectors import tuning as T
+from core.vectors.segment import Segment
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest finite scores, best first."""
+    n = len(scores)
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
+    top = top[np.isfinite(scores[top])]
+    return top[np.argsort(-scores[top], kind="stable")]
+
+
+def _exact(floats: np.ndarray, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Exact scores of ``rows``: q is [dims] (dot product) or [m, dims] (best of m)."""
+    block = floats[rows] if len(rows) else np.zeros((0, floats.shape[1]), np.float32)
+    s = block @ q.T
+    return s if s.ndim == 1 else s.max(axis=1)
+
+
+_blas: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """Single-threaded BLAS for the block loop.
+
+    Measured: OpenBLAS threads spin between the many small products and starve the int8 →
+    float32 conversion beside them (2 busy cores: 240 ms instead of 17 ms at 100k × 768).
+    """
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
+
+
+def _approx(
+    seg: Segment, q: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """int8 scores of ``rows`` of ``seg`` (default all) and the bound on their error."""
+    assert seg.codes is not None and seg.scale is not None
+    qs = (q * seg.scale).astype(np.float32)
+    n = len(seg) if rows is None else len(rows)
+    out = np.empty(n, dtype=np.float32)
+    step = max(64, T.BLOCK_BYTES // (4 * seg.codes.shape[1]))
+    buf = np.empty((min(step, n), seg.codes.shape[1]), dtype=np.float32)
+    with _one_blas_thread():
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            part = buf[: stop - start]
+            codes = seg.codes[start:stop] if rows is None else seg.codes[rows[start:stop]]
+            np.copyto(part, codes, casting="unsafe")
+            s = part @ qs.T
+            out[start:stop] = s if s.ndim == 1 else s.max(axis=1)
+    # Each code is off by at most half a step of its dimension's scale.
+    bound = float((0.5 * np.abs(qs).sum(axis=-1)).max()) if n else 0.0
+    return out, bound * 1.0001 + 1e-6
+
+
+def rank_segment(
+    seg: Segment, q: np.ndarray, k: int, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (of ``seg``) and exact scores of its ``k`` best allowed rows, best first."""
+    n = len(seg)
+    if n == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if seg.codes is None:
+        s = seg.floats @ q.T
+        scores = s if s.ndim == 1 else s.max(axis=1)
+        if allowed is not None:
+            scores[~allowed] = -np.inf
+        top = _best(scores, k)
+        return top, scores[top]
+    if seg.bits is not None and q.ndim == 1:
+        pool = _binary_pool(seg, q, allowed)
+        approx, bound = _approx(seg, q, pool)
+    else:
+        pool = None
+        approx, bound = _approx(seg, q)
+        if allowed is not None:
+            approx[~allowed] = -np.inf
+    m = len(approx)
+    want = min(k, int(np.isfinite(approx).sum()))
+    if want == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    rows = np.arange(m) if pool is None else pool
+    cap = m if n <= T.GUARANTEE_ROWS else max(T.MAX_RESCORE, k)
+    cand = _best(approx, max(T.RESCORE, 2 * k))
+    while True:
+        cand = np.sort(cand)
+        exact = _exact(seg.floats, rows[cand], q)
+        kth = np.partition(exact, len(exact) - want)[len(exact) - want]
+        # A row left out scores at most (its int8 score + bound): it cannot beat the k-th.
+        need = np.flatnonzero(approx >= kth - bound)
+        if len(cand) >= cap or np.isin(need, cand, assume_unique=True).all():
+            break
+        cand = need if len(need) <= cap else _best(approx, cap)
+    top = _best(exact, want)
+    return rows[cand[top]], exact[top]
+
+
+def _binary_pool(seg: Segment, q: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Sorted rows of the BINARY_POOL nearest codes by Hamming distance (a first stage)."""
+    assert seg.bits is not None and seg.centre is not None
+    qb = np.packbits((q - seg.centre) > 0).view(np.uint64)
+    n = len(seg)
+    dist = np.zeros(n, dtype=np.uint16)
+    # Word by word over contiguous columns: 3 × faster than a row-wise sum (measured at 1M).
+    step = 65_536
+    x = np.empty(min(step, n), dtype=np.uint64)
+    c = np.empty(min(step, n), dtype=np.uint8)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        d, xs, cs = dist[start:stop], x[: stop - start], c[: stop - start]
+        for word in range(len(qb)):
+            np.bitwise_xor(seg.bits[word, start:stop], qb[word], out=xs)
+            np.bitwise_count(xs, out=cs)
+            np.add(d, cs, out=d)
+    if allowed is not None:
+        dist[~allowed] = np.iinfo(np.uint16).max
+        size = min(T.BINARY_POOL, int(allowed.sum()))
+    else:
+        size = min(T.BINARY_POOL, len(seg))
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    pool = np.argpartition(dist, size - 1)[:size] if size < len(seg) else np.arange(len(seg))
+    return np.sort(pool)
