@@ -44,6 +44,8 @@ from core.store_tables import (
 )
 from core.store_write import INTERRUPTED, KEEP_VERSIONS, StoreWriting
 
+FTS_RECHECK = 5.0  # s between looks for a keyword index another process has built
+
 # Imported from here by the engine, the commands, the desktop and the tests.
 __all__ = [
     "DISK_FULL",
@@ -92,6 +94,7 @@ class Store(StoreWriting):
         else:
             self.files_table = self._db.create_table("files", schema=files_schema())
         self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
+        self._fts_checked = time.monotonic()
 
     @classmethod
     def open(
@@ -352,9 +355,24 @@ class Store(StoreWriting):
             r["locator"] = json.loads(r["locator"] or "{}")
         return {r["id"]: r for r in rows}
 
+    def _keyword_index_exists(self) -> bool:
+        """Whether keyword search can run; a handle opened before the writer built the index
+        (a reader process, ``loci mcp``) looks again at most every few seconds."""
+        if self._fts_ready:
+            return True
+        now = time.monotonic()
+        if now - self._fts_checked < FTS_RECHECK:
+            return False
+        self._fts_checked = now
+        try:
+            self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
+        except Exception:
+            return False
+        return self._fts_ready
+
     def keyword_search(self, text: str, limit: int) -> list[tuple[str, float]]:
         """Piece ids ranked by BM25 for ``text``; empty when nothing matches."""
-        if not text.strip() or not self._fts_ready:
+        if not text.strip() or not self._keyword_index_exists():
             return []
         try:
             table = (

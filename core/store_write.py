@@ -25,6 +25,7 @@ class StoreWriting:
     pieces: Any  # the LanceDB tables
     files_table: Any
     _fts_ready: bool
+    _fts_checked: float
 
     def write(self, updates: Sequence[FileUpdate]) -> None:
         """Replace the pieces and file rows of these files.
@@ -105,6 +106,18 @@ class StoreWriting:
             self.pieces.delete(col("path").isin(chunk))
             self.files_table.delete(col("path").isin(chunk))
 
+    def ensure_keyword_index(self) -> None:
+        """Build the keyword (BM25) index once there is text, if there is none yet.
+
+        Keyword search needs an index to exist at all; rows written after it are searched
+        too (unindexed, until the next optimize folds them in), so this is needed only once.
+        """
+        from lancedb.index import FTS
+
+        if not self._fts_ready and self.pieces.count_rows():
+            self.pieces.create_index("text", config=FTS(), replace=True)
+            self._fts_ready = True
+
     def optimize(self, keep: timedelta = KEEP_VERSIONS) -> None:
         """Compact fragments, index new text for keyword search, prune old versions.
 
@@ -113,10 +126,6 @@ class StoreWriting:
         ``keep`` go: long enough for a search in another process, which always starts from
         the latest version (read_consistency_interval=0), to finish on the one it began.
         """
-        from lancedb.index import FTS
-
-        if not self._fts_ready and self.pieces.count_rows():
-            self.pieces.create_index("text", config=FTS(), replace=True)
-            self._fts_ready = True
+        self.ensure_keyword_index()
         for table in (self.pieces, self.files_table):
             table.optimize(cleanup_older_than=keep)

@@ -283,6 +283,8 @@ class Syncer:
         if report.changed_paths or report.deleted_paths:
             self._dirty = True
             self._since_optimize += 1
+        if report.changed_paths:
+            self._keyword_index()
         failures = self._failures(report) if report.errors or report.pending else []
         if report.changed_paths or report.deleted_paths or failures:
             self._emit(self.on_indexed, Synced(reason, report, failures))
@@ -326,6 +328,14 @@ class Syncer:
             quiet >= self.optimize_after or self._since_optimize >= self.optimize_every
         ):
             self._optimize()
+
+    def _keyword_index(self) -> None:
+        """The first run's text is keyword-searchable at once, not after the first quiet
+        compaction (until then every score lacked its keyword bonus)."""
+        try:
+            self.store.ensure_keyword_index()
+        except Exception as exc:  # another handle's commit raced us: optimize builds it later
+            log.warning("could not build the keyword index yet: %s", exc)
 
     def _optimize(self) -> None:
         self._set_state("optimizing")

@@ -473,3 +473,24 @@ def test_startup_drops_folders_no_longer_in_the_settings(
     pruned = [s for s in h.synced if s.reason == "pruned"]
     assert pruned and sorted(pruned[0].report.deleted_paths) == sorted(str(p) for p in gone)
     assert all(p.exists() for p in gone)  # only the index forgets them
+
+
+def test_the_first_runs_text_is_keyword_searchable_before_any_quiet_moment(
+    tmp_path: Path, make_sync: Callable[..., Harness]
+) -> None:
+    root = tmp_path / "notes"
+    notes(root)
+    write(root / "lighthouse.md", "# Coast\nthe lighthouse keeper climbs at dawn\n")
+    h = make_sync(root, optimize_after=3600).start()  # no compaction during the test
+    assert "optimizing" not in h.states
+    assert h.engine.store.keyword_search("lighthouse", 5)
+    # and a reader opened before the index existed finds it too, once it looks again
+    from core import store as store_module
+
+    reader = Engine(h.engine.settings, data=h.engine.data, embedder=h.engine.embedder).store
+    reader._fts_ready, reader._fts_checked = False, 0.0
+    assert reader.keyword_search("lighthouse", 5)
+    reader._fts_checked = time.monotonic()
+    reader._fts_ready = False
+    assert not reader.keyword_search("lighthouse", 5)  # not before FTS_RECHECK has passed
+    assert store_module.FTS_RECHECK > 0

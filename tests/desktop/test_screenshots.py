@@ -119,9 +119,8 @@ def test_screenshots_of_the_main_states(make_window, local_embedder, tmp_path, q
     )
     add_media(demo, tmp_path)
     # the real models: the board meeting is found by what is said in it, at that moment
-    # One index pass, not the syncer: the syncer builds the keyword index only at its first
-    # quiet moment (OPTIMIZE_AFTER, 20 s), and until then "photos" scores 0.2 lower and finds
-    # no image above the floor.
+    # One index pass, not the syncer: with the real OCR, speech and tag models the demo's
+    # start-up scan outlasts the syncer fixture's 30 s wait on a busy machine.
     window = make_window([demo], embedder=local_embedder, models=True, sync=False)
     # present it as the demo folder, as on a first run (the engine keeps its own settings)
     window.settings = dataclasses.replace(window.settings, folders=[])
