@@ -93,7 +93,7 @@ class Store(StoreWriting):
             self.files_table = self._db.open_table("files")
         else:
             self.files_table = self._db.create_table("files", schema=files_schema())
-        self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
+        self._fts_ready = self._has_text_index()
         self._fts_checked = time.monotonic()
 
     @classmethod
@@ -355,6 +355,9 @@ class Store(StoreWriting):
             r["locator"] = json.loads(r["locator"] or "{}")
         return {r["id"]: r for r in rows}
 
+    def _has_text_index(self) -> bool:
+        return any(i.name.startswith("text") for i in self.pieces.list_indices())
+
     def _keyword_index_exists(self) -> bool:
         """Whether keyword search can run; a handle opened before the writer built the index
         (a reader process, ``loci mcp``) looks again at most every few seconds."""
@@ -365,7 +368,7 @@ class Store(StoreWriting):
             return False
         self._fts_checked = now
         try:
-            self._fts_ready = any(i.name.startswith("text") for i in self.pieces.list_indices())
+            self._fts_ready = self._has_text_index()
         except Exception:
             return False
         return self._fts_ready
