@@ -4,15 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick lint bench quality clean package package-test install-desktop uninstall-desktop
+.PHONY: lock run test test-quick lint bench quality clean package package-test install-desktop uninstall-desktop
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev,vision]'
+# Installed under packaging/constraints.txt: the versions the suite last passed with.
+CONSTRAINTS := packaging/constraints.txt
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[dev,vision]'
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: install without the old constraints, run
+# `make test`, then `make lock` writes the versions that passed.
+lock: | $(BIN)/python
+	{ sed -n '1,3p' $(CONSTRAINTS); $(BIN)/python -m pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 run: $(STAMP)
 	$(BIN)/loci-desktop
