@@ -30,6 +30,8 @@ def make_embedder(settings: Settings) -> Embedder:
             options["model"] = settings.model
         if settings.gemini_base_url:
             options["base_url"] = settings.gemini_base_url
+        if os.environ.get("LOCI_GEMINI_BACKOFF_S"):  # the first retry's delay (tests: 0.05)
+            options["backoff_s"] = float(os.environ["LOCI_GEMINI_BACKOFF_S"])
     try:
         embedder = embed.create(settings.provider, **options)
     except ValueError as exc:  # a provider's own refusal of an option (dims out of range)

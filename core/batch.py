@@ -26,9 +26,11 @@ from core.cost import Budget, piece_cost, pieces_cost
 from core.embed.base import (
     BatchMode,
     CountsUsage,
+    Embedder,
     EmbedError,
     EmbedsEach,
     GoesOffline,
+    PrefersBatch,
     Priced,
     Query,
 )
@@ -181,16 +183,18 @@ class Precomputed:
     (edited or added since) goes online.
     """
 
-    def __init__(self, inner: Any, collected: Collected) -> None:
+    def __init__(self, inner: Embedder, collected: Collected) -> None:
         self._inner = inner
         self._collected = collected
         self.online = 0  # pieces that were not in the job and went online
+        # The inner provider's, said outright (no __getattr__): the indexer asks with
+        # isinstance, which Python 3.12+ answers from the class and instance alone.
+        self.provider, self.model_id, self.dims = inner.provider, inner.model_id, inner.dims
+        self.modalities = inner.modalities
+        self.score_floor, self.recall_floor = inner.score_floor, inner.recall_floor
+        if isinstance(inner, PrefersBatch):
+            self.preferred_batch = inner.preferred_batch
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    # The inner provider's, said outright: the indexer asks with isinstance, which a
-    # newer Python answers without calling __getattr__.
     def reset_offline(self) -> None:
         if isinstance(self._inner, GoesOffline):
             self._inner.reset_offline()

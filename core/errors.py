@@ -28,5 +28,9 @@ class ExtractError(LociError):
         self.retry = retry
 
 
+class NothingToSearch(LociError):
+    """The query has no content to rank by (no words, an empty file): the user's to fix."""
+
+
 class IndexError_(LociError):
     """The index cannot be used as it is; the message says what to do."""

@@ -60,15 +60,23 @@ def clock(seconds: float) -> str:
     )
 
 
-def locator_text(loc: Locator, heading: str = "§ ") -> str:
-    """Where a piece sits, as shown: ``§ Heading``, ``p. 3`` / ``pp. 1–6``, ``02:55–05:55``."""
-    if "heading" in loc:
-        return f"{heading}{loc['heading']}"
-    if "pages" in loc:
-        a, b = loc["pages"]
+def locator_text(loc: Locator, heading: str = "§ ", *, short: bool = False) -> str:
+    """Where a piece sits, as shown: ``§ Heading``, ``p. 3`` / ``pp. 1–6``, ``02:55–05:55``.
+
+    ``short`` is the window's form: the innermost heading only (``§ B`` for ``A › B``), and a
+    photo's size with what the tags saw (``451×300 · no recognisable subject``).
+    """
+    if loc.get("heading"):
+        text = str(loc["heading"])
+        return heading + (text.split(" › ")[-1] if short else text)
+    if loc.get("pages"):
+        a, b = loc["pages"][0], loc["pages"][-1]
         return f"p. {a}" if a == b else f"pp. {a}–{b}"
-    if "seconds" in loc:
-        start, end = loc["seconds"]
+    if short and loc.get("pixels"):
+        size = "×".join(str(n) for n in loc["pixels"][:2])
+        return f"{size} · {loc['shows']}" if loc.get("shows") else size
+    if loc.get("seconds"):
+        start, end = loc["seconds"][:2]
         return f"{clock(start)}–{clock(end)}"
     return ""
 

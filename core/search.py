@@ -19,6 +19,7 @@ import numpy as np
 
 from core import relevance
 from core.embed.base import SEARCH, Embedder, Query, normalise
+from core.errors import NothingToSearch
 from core.extract import extract, kind_of
 from core.extract.readers import Readers
 from core.model import Hit, MediaPart, Piece
@@ -30,10 +31,6 @@ COMBINED, VECTOR, KEYWORD = "combined", "vector", "keyword"
 MODES = (COMBINED, VECTOR, KEYWORD)
 # How deep each query term is looked up in the keyword index: past this a term is common.
 TERM_DEPTH = 200
-
-
-class NothingToSearch(ValueError):
-    """The query has no content to rank by (no words, an empty file): the user's to fix."""
 
 
 @dataclass
@@ -284,8 +281,7 @@ class Searcher:
             key = ""
             q = self.memory_vector(text)
         if floor is None:
-            # Memory-to-memory scores run higher than query-to-memory ones for some models.
-            floor = getattr(self.embedder, "recall_floor", self.embedder.score_floor)
+            floor = self.embedder.recall_floor
         mask = snap.paths != key if key else None
         rows, scores = self.vectors.rank(q, limit * 8 + 32, mask, snap)
         best: dict[str, int] = {}

@@ -233,6 +233,27 @@ class Store(StoreWriting):
             for i, p in enumerate(cols["path"])
         }
 
+    def not_indexed(self, paths: Sequence[str]) -> list[tuple[str, FileStatus, str]]:
+        """(path, status, error) of those of ``paths`` whose file is not indexed."""
+        from lancedb.expr import col
+
+        out: list[tuple[str, FileStatus, str]] = []
+        for start in range(0, len(paths), 1000):
+            rows = (
+                self.files_table.search()
+                .where(col("path").isin(list(paths[start : start + 1000])))
+                .select(["path", "status", "error"])
+                .limit(None)
+                .to_arrow()
+                .to_pylist()
+            )
+            out += [
+                (r["path"], FileStatus(r["status"]), r["error"] or "")
+                for r in rows
+                if r["status"] != FileStatus.INDEXED
+            ]
+        return out
+
     def _drop_duplicates(self, paths: list[str]) -> None:
         """Remove every row of a path that has more than one (an index written before path
         keys were one per file could hold two); the next run indexes those files afresh."""

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from core.model import Locator, clock
+from core.model import Locator, clock, locator_text
 from core.relevance import term_pattern
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -27,18 +27,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def format_locator(locator: Locator) -> str:
-    """``§ Heading``, ``p. 4–6``, ``01:20–03:00`` or a photo's ``451×300`` — where in the file
-    the match is."""
-    if locator.get("heading"):
-        return "§ " + str(locator["heading"]).split(" › ")[-1]
-    pages = locator.get("pages")
-    if pages:
-        first, last = pages[0], pages[-1]
-        return f"p. {first}" if first == last else f"p. {first}–{last}"
-    if locator.get("pixels"):  # a photo: its size, and whether the offline tags saw anything
-        size = "×".join(str(n) for n in locator["pixels"][:2])
-        return f"{size} · {locator['shows']}" if locator.get("shows") else size
-    return time_range(locator)
+    """``§ Heading``, ``pp. 4–6``, ``01:20–03:00`` or a photo's ``451×300`` — where in the file
+    the match is (core's one formatter, in its short form)."""
+    return locator_text(locator, short=True)
 
 
 def time_range(locator: Locator) -> str:

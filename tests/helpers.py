@@ -32,6 +32,7 @@ class HashEmbedder:
     model_id = "hash-v1"
     modalities = frozenset({"text"})
     score_floor = 0.2
+    recall_floor = 0.2
 
     def __init__(self, dims: int = 64, fail_on: str = "", transient: bool = False) -> None:
         self.dims = dims

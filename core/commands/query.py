@@ -28,21 +28,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     folder = check_folder(args.folder, settings) if args.folder else ""
     since = parse_since(args.since) if args.since else 0.0
     engine = backend_for(args)
-    try:
-        hits = engine.search(
-            text,
-            files=args.file,
-            kinds=kinds,
-            folder=folder,
-            since=since,
-            limit=args.limit,
-        )
-    except ValueError as exc:
-        from core.search import NothingToSearch  # deferred: core.search loads numpy
-
-        if isinstance(exc, NothingToSearch):  # a ValueError of core.search, not a LociError
-            raise CliError(str(exc)) from None
-        raise
+    hits = engine.search(
+        text, files=args.file, kinds=kinds, folder=folder, since=since, limit=args.limit
+    )
     if args.json:
         for h in hits:
             print(json.dumps(h.to_json(), ensure_ascii=False))

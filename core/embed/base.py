@@ -57,6 +57,11 @@ class Embedder(Protocol):
     # Below this dot product a hit is "no good match" (depends on the model's geometry).
     score_floor: float
 
+    @property
+    def recall_floor(self) -> float:
+        """The floor for recall (a memory against memories): higher for some models."""
+        ...
+
     def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         """Return float32[len(pieces), dims], rows L2-normalised."""
         ...

@@ -121,6 +121,11 @@ class GeminiEmbedder:
     # Calibrate on a small labelled set (related / unrelated pairs per modality).
     score_floor = 0.35
 
+    @property
+    def recall_floor(self) -> float:
+        """Recall keeps to the search floor until it is calibrated on its own."""
+        return self.score_floor
+
     def __init__(
         self,
         api_key: str | None = None,

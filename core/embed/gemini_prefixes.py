@@ -6,9 +6,9 @@ its prefixed text stays within the model's input limit.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
+from core.cost import estimate_tokens
 from core.embed.base import CODE, FACT, QUESTION, SEARCH, SYMMETRIC_TASKS
 
 MAX_TEXT_TOKENS = 8192
@@ -44,16 +44,6 @@ def prefixed(text: str, side: Side = "query", task: str = SEARCH, title: str = "
     if side == "document" and task not in SYMMETRIC_TASKS:
         return f"title: {title.strip() or 'none'} | text: {text}"
     return f"task: {task} | query: {text}"
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap upper-leaning token estimate: ~4 ASCII characters a token, 1 token otherwise.
-
-    Four characters a token holds for English prose; scripts such as CJK run close to a
-    token a character, so counting those one each keeps the estimate from undershooting.
-    """
-    ascii_chars = len(text.encode("ascii", "ignore"))
-    return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
 
 
 def fit_text(text: str, budget: int = TEXT_TOKEN_BUDGET) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__
-from core.errors import ExtractError, IndexError_, LociError
+from core.errors import LociError
 from core.model import FAILED_OR_PENDING
 from core.serve import address, protocol
 from core.serve.protocol import (
@@ -359,10 +359,7 @@ def _check(ok: bool, message: str) -> None:
 
 def _classify(exc: Exception) -> tuple[int, str]:
     """The code and one-line message the command line would print for ``exc``."""
-    from core.config import SettingsError
-    from core.embed import EmbedError, UnknownProvider
-
-    if isinstance(exc, EmbedError | ExtractError | IndexError_ | UnknownProvider | SettingsError):
+    if isinstance(exc, LociError):  # Loci's own: the message is the user's line
         return USER_ERROR, str(exc)
     if isinstance(exc, ValueError):
         return INVALID_PARAMS, str(exc)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.index import Indexer, IndexReport
-from core.model import Progress, drive
+from core.model import FileStatus, Progress, drive
 from core.sync.watcher import (
     DEFAULT_DEBOUNCE,
     DEFAULT_MAX_DELAY,
@@ -46,7 +46,7 @@ RETRY_AFTER = 30.0  # s before a batch that failed unexpectedly is retried by a 
 @dataclass(frozen=True)
 class Failure:
     path: str
-    status: str  # error | unreadable | pending
+    status: FileStatus  # error, unreadable or pending
     error: str
 
 
@@ -294,25 +294,7 @@ class Syncer:
             self._emit(self.on_error, report.fatal or report.budget_stop)
 
     def _failures(self, report: IndexReport) -> list[Failure]:
-        from lancedb.expr import col
-
-        paths = list(report.changed_paths)
-        out: list[Failure] = []
-        for start in range(0, len(paths), 1000):
-            rows = (
-                self.store.files_table.search()
-                .where(col("path").isin(paths[start : start + 1000]))
-                .select(["path", "status", "error"])
-                .limit(None)
-                .to_arrow()
-                .to_pylist()
-            )
-            out += [
-                Failure(r["path"], r["status"], r["error"] or "")
-                for r in rows
-                if r["status"] != "indexed"
-            ]
-        return out
+        return [Failure(*row) for row in self.store.not_indexed(list(report.changed_paths))]
 
     def _between_batches(self) -> None:
         now = time.monotonic()

@@ -186,3 +186,17 @@ def test_large_media_uploaded_for_a_batch_are_deleted_once_collected(
     report = drain(batch.ingest(engine, job, collected, engine.folders))
     assert report.indexed == 2
     assert all(gemini_server.files[n.removeprefix("files/")].get("deleted") for n in uploads)
+
+
+def test_the_stand_in_provider_is_seen_as_the_one_it_wraps() -> None:
+    """The indexer asks with isinstance; Python 3.12+ answers from the class and instance
+    alone (no __getattr__), so the stand-in says every attribute outright."""
+    from core.embed.base import BatchMode, Embedder, GoesOffline, PrefersBatch, Priced
+
+    inner = GeminiEmbedder(sleep=lambda s: None, batch_size=10, concurrency=3)
+    stand_in = batch.Precomputed(inner, batch.Collected(set()))
+    assert isinstance(stand_in, Embedder) and isinstance(stand_in, Priced)
+    assert isinstance(stand_in, GoesOffline) and not isinstance(stand_in, BatchMode)
+    assert isinstance(stand_in, PrefersBatch) and stand_in.preferred_batch == 30
+    assert (stand_in.provider, stand_in.model_id, stand_in.dims) == ("gemini", inner.model_id, 768)
+    assert stand_in.recall_floor == stand_in.score_floor == inner.score_floor

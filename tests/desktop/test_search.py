@@ -67,7 +67,7 @@ def test_filters_narrow_the_results(make_window, corpus, qtbot):
     with qtbot.waitSignal(window.bridge.searched):
         window.filters.select_kind("PDFs")
     assert names(window) == ["lighthouse-report.pdf"]
-    assert format_locator(window.model.hits[0].locator) == "p. 1–2"
+    assert format_locator(window.model.hits[0].locator) == "pp. 1–2"
 
     with qtbot.waitSignal(window.bridge.searched):
         window.filters.select_kind("All")

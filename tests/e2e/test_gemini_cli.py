@@ -97,7 +97,9 @@ def test_server_down_leaves_files_pending_then_completes(
     from tests.fakes.gemini_server import closed_port_url
 
     gemini_server.semantic = True
-    env = dict(os.environ, GOOGLE_GEMINI_BASE_URL=closed_port_url())
+    # The retries' backoff (1 + 2 + 4 + 8 s, jittered) cut to a twentieth: what is tested is
+    # that the files stay pending, not how long the waits are (tests/core/test_gemini.py).
+    env = dict(os.environ, GOOGLE_GEMINI_BASE_URL=closed_port_url(), LOCI_GEMINI_BACKOFF_S="0.05")
     out = loci("index", str(folder), "--provider", "gemini", env=env).stdout
     assert "pending 4" in out and "Indexed 0 files" in out
     assert "pending" in loci("errors").stdout

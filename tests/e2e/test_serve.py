@@ -107,8 +107,7 @@ class Serve:
 
 @pytest.fixture
 def served(folder: Path, runtime: Path) -> Iterator[Serve]:
-    loci("index", str(folder))
-    server = Serve()
+    server = Serve(str(folder))  # adds the folder and indexes it, as `loci index` would
     server.wait_for("up to date")
     yield server
     server.stop()
