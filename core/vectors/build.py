@@ -64,7 +64,7 @@ class Builder:
         if self.floats is not None:
             return Segment(seg.ids, seg.paths, seg.kinds, seg.mtimes, self.floats)
         self.scratch.flush()
-        binary = self.rows > T.GUARANTEE_ROWS and self.dims % 64 == 0
+        binary = not T.proven(self.rows, self.dims) and self.dims % 64 == 0
         centre = (self.total / max(1, self.rows)).astype(np.float32)
         codes, scale, bits = self._quantize(centre if binary else None)
         # The reader's own handle keeps the (already unlinked) file alive.

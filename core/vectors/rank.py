@@ -2,7 +2,7 @@
 
 The int8 scan only chooses candidates; each is rescored with its float32 row, and the
 candidate set grows until the int8 copy's rounding-error bound proves no row left out could
-beat the k-th score. Past ``GUARANTEE_ROWS`` main rows a Hamming scan of binary codes picks
+beat the k-th score. Past ``GUARANTEE_CELLS`` main cells a Hamming scan of binary codes picks
 the pool the int8 scan looks at, and the rescoring stops at ``MAX_RESCORE`` candidates.
 """
 
@@ -101,7 +101,7 @@ def rank_segment(
     if want == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     rows = np.arange(m) if pool is None else pool
-    cap = m if n <= T.GUARANTEE_ROWS else max(T.MAX_RESCORE, k)
+    cap = m if T.proven(n, seg.codes.shape[1]) else max(T.MAX_RESCORE, k)
     cand = _best(approx, max(T.RESCORE, 2 * k))
     while True:
         cand = np.sort(cand)

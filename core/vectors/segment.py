@@ -28,7 +28,7 @@ class Segment:
     floats: np.ndarray  # float32 [n, dims]: an array, or DiskRows (read from the scratch file)
     codes: np.ndarray | None = None  # int8 [n, dims], round(floats / scale)
     scale: np.ndarray | None = None  # float32 [dims]
-    # Past GUARANTEE_ROWS: one bit per dimension (above the mean or not), a first stage.
+    # Past GUARANTEE_CELLS: one bit per dimension (above the mean or not), a first stage.
     bits: np.ndarray | None = None  # uint64 [dims / 64, n]: one word of every row per line
     centre: np.ndarray | None = None  # float32 [dims]
 

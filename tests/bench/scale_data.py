@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +40,13 @@ def sentences() -> list[str]:
         except ImportError:
             continue
         docs = [mod.__doc__ or ""]
-        for attr in dir(mod):
-            obj = getattr(mod, attr, None)
-            doc = getattr(obj, "__doc__", None)
-            if isinstance(doc, str) and getattr(obj, "__module__", name) == name:
-                docs.append(doc)
+        with warnings.catch_warnings():  # typing.io and the like warn when their doc is read
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for attr in dir(mod):
+                obj = getattr(mod, attr, None)
+                doc = getattr(obj, "__doc__", None)
+                if isinstance(doc, str) and getattr(obj, "__module__", name) == name:
+                    docs.append(doc)
         for doc in docs:
             flat = " ".join(doc.split())
             for s in re.split(r"(?<=[.!?])\s+", flat):

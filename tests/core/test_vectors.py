@@ -152,9 +152,9 @@ def test_snapshot_build_keeps_working_for_an_in_memory_matrix() -> None:
 
 
 def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("core.vectors.tuning.GUARANTEE_ROWS", 100)
     rng = np.random.default_rng(2)
     dims = 64
+    monkeypatch.setattr("core.vectors.tuning.GUARANTEE_CELLS", 100 * dims)
     centres = rng.standard_normal((8, dims)).astype(np.float32)
     store = Store(tmp_path / "index", IndexIdentity("test", "vec-v1", dims))
     rows = []
@@ -186,3 +186,13 @@ def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, mo
     since = vindex.mask(Filters(since=390.0))
     rows_, _ = vindex.rank(queries[0], 10, since)
     assert sorted(vindex.snap.mtimes[rows_].tolist()) == [float(i) for i in range(390, 400)]
+
+
+def test_the_exactness_proof_holds_up_to_a_number_of_cells_not_rows() -> None:
+    """The int8 scan is linear in rows × dims: at Gemini's 3072 dims the binary first stage
+    starts at a quarter of the rows it starts at with 768."""
+    from core.vectors.tuning import proven
+
+    assert proven(200_000, 768) and not proven(200_001, 768)
+    assert proven(50_000, 3072) and not proven(50_001, 3072)
+    assert proven(100_000, 1536) and not proven(100_000, 3072)
