@@ -196,3 +196,20 @@ def test_the_exactness_proof_holds_up_to_a_number_of_cells_not_rows() -> None:
     assert proven(200_000, 768) and not proven(200_001, 768)
     assert proven(50_000, 3072) and not proven(50_001, 3072)
     assert proven(100_000, 1536) and not proven(100_000, 3072)
+
+
+def test_the_binary_pool_is_the_nearest_codes_ties_cut_in_row_order() -> None:
+    from core.vectors.rank import _nearest
+
+    rng = np.random.default_rng(5)
+    dist = rng.integers(0, 40, 5000).astype(np.uint16)
+    for size in (1, 17, 100, 2500, 4999):
+        pool = _nearest(dist, size)
+        assert len(pool) == size and np.all(np.diff(pool) > 0)
+        cut = np.sort(dist)[size - 1]
+        assert dist[pool].max() == cut and (dist < cut).sum() == (dist[pool] < cut).sum()
+        tied = np.flatnonzero(dist == cut)
+        assert set(pool[dist[pool] == cut]) == set(tied[: size - (dist < cut).sum()])
+    masked = dist.copy()
+    masked[::2] = np.iinfo(np.uint16).max  # filtered-out rows never enter the pool
+    assert not np.any(_nearest(masked, 2500) % 2 == 0)
