@@ -16,8 +16,8 @@ the main segment, a background thread folds them into a new main segment and swa
 Scores are exact. The int8 scan only chooses candidates; each candidate is rescored with
 its float32 row, and the candidate set grows until the rounding-error bound of the int8
 copy proves that no row left out could beat the k-th score (above ``GUARANTEE_CELLS`` cells,
-rows × dims, a binary first stage picks the pool and the rescoring stops at ``MAX_RESCORE``
-candidates instead — recall is then measured, see the README's Scale section).
+rows × dims, memory holds binary codes instead of int8 ones, and the nearest codes by Hamming
+distance are rescored — recall is then measured, see the README's Scale section).
 
 One job a module: ``tuning`` (the thresholds), ``segment`` (Segment, Snapshot: rows and one
 consistent view of them), ``rank`` (the exact and the int8 + rescore scans, the binary first

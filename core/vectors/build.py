@@ -1,5 +1,6 @@
-"""Building a main segment from chunks: float32 in memory, or int8 codes (and binary codes)
-with the float32 rows in a scratch file read back by :class:`DiskRows`."""
+"""Building a main segment from chunks: float32 in memory, or int8 codes (past
+``GUARANTEE_CELLS``: binary codes instead) with the float32 rows in a scratch file read back
+by :class:`DiskRows`."""
 
 from __future__ import annotations
 
@@ -75,9 +76,10 @@ class Builder:
             bits, centre if binary else None,
         )  # fmt: skip
 
-    def _quantize(self, centre: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Any]:
+    def _quantize(self, centre: np.ndarray | None) -> tuple[Any, Any, Any]:
+        """int8 codes and their scale, or (with ``centre``) binary codes alone."""
         scale = np.where(self.absmax > 0, self.absmax / 127.0, 1.0).astype(np.float32)
-        codes = np.empty((self.rows, self.dims), dtype=np.int8)
+        codes = None if centre is not None else np.empty((self.rows, self.dims), dtype=np.int8)
         bits = None if centre is None else np.empty((self.dims // 64, self.rows), np.uint64)
         step = max(1, (8 << 20) // (4 * self.dims))
         block = np.empty((step, self.dims), dtype=np.float32)
@@ -88,8 +90,9 @@ class Builder:
             if bits is not None and centre is not None:
                 packed = np.packbits(part > centre, axis=1)
                 bits[:, start : start + len(part)] = packed.view(np.uint64).T
-            _codes_of(part, scale, codes[start : start + len(part)])
-        return codes, scale, bits
+            if codes is not None:
+                _codes_of(part, scale, codes[start : start + len(part)])
+        return codes, (scale if codes is not None else None), bits
 
     def close(self) -> None:
         if self.scratch is not None and not self.scratch.closed:

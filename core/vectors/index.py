@@ -215,7 +215,8 @@ class VectorIndex:
         total = v.delta.floats.nbytes + v.dead.nbytes
         if v.main.codes is not None:
             total += v.main.codes.nbytes
-            total += 0 if v.main.bits is None else v.main.bits.nbytes
+        elif v.main.bits is not None:
+            total += v.main.bits.nbytes
         else:
             total += v.main.floats.nbytes
         return total

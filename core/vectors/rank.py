@@ -1,9 +1,10 @@
-"""Ranking one segment: an exact float32 scan, or int8 candidates rescored exactly.
+"""Ranking one segment: an exact float32 scan, int8 candidates rescored exactly, or (past
+``GUARANTEE_CELLS``) a Hamming scan of binary codes whose pool is rescored exactly.
 
 The int8 scan only chooses candidates; each is rescored with its float32 row, and the
 candidate set grows until the int8 copy's rounding-error bound proves no row left out could
-beat the k-th score. Past ``GUARANTEE_CELLS`` main cells a Hamming scan of binary codes picks
-the pool the int8 scan looks at, and the rescoring stops at ``MAX_RESCORE`` candidates.
+beat the k-th score. The binary scan has no such proof: the ``BINARY_POOL`` nearest codes
+are rescored with their float32 rows, and recall is measured (the README's Scale section).
 """
 
 from __future__ import annotations
@@ -51,13 +52,11 @@ def _one_blas_thread() -> Any:
     return _blas.limit(limits=1, user_api="blas")
 
 
-def _approx(
-    seg: Segment, q: np.ndarray, rows: np.ndarray | None = None
-) -> tuple[np.ndarray, float]:
-    """int8 scores of ``rows`` of ``seg`` (default all) and the bound on their error."""
+def _approx(seg: Segment, q: np.ndarray) -> tuple[np.ndarray, float]:
+    """int8 scores of every row of ``seg`` and the bound on their error."""
     assert seg.codes is not None and seg.scale is not None
     qs = (q * seg.scale).astype(np.float32)
-    n = len(seg) if rows is None else len(rows)
+    n = len(seg)
     out = np.empty(n, dtype=np.float32)
     step = max(64, T.BLOCK_BYTES // (4 * seg.codes.shape[1]))
     buf = np.empty((min(step, n), seg.codes.shape[1]), dtype=np.float32)
@@ -65,8 +64,7 @@ def _approx(
         for start in range(0, n, step):
             stop = min(start + step, n)
             part = buf[: stop - start]
-            codes = seg.codes[start:stop] if rows is None else seg.codes[rows[start:stop]]
-            np.copyto(part, codes, casting="unsafe")
+            np.copyto(part, seg.codes[start:stop], casting="unsafe")
             s = part @ qs.T
             out[start:stop] = s if s.ndim == 1 else s.max(axis=1)
     # Each code is off by at most half a step of its dimension's scale.
@@ -81,6 +79,8 @@ def rank_segment(
     n = len(seg)
     if n == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if seg.bits is not None:
+        return _rank_binary(seg, q, k, allowed)
     if seg.codes is None:
         s = seg.floats @ q.T
         scores = s if s.ndim == 1 else s.max(axis=1)
@@ -88,36 +88,40 @@ def rank_segment(
             scores[~allowed] = -np.inf
         top = _best(scores, k)
         return top, scores[top]
-    if seg.bits is not None and q.ndim == 1:
-        pool = _binary_pool(seg, q, allowed)
-        approx, bound = _approx(seg, q, pool)
-    else:
-        pool = None
-        approx, bound = _approx(seg, q)
-        if allowed is not None:
-            approx[~allowed] = -np.inf
-    m = len(approx)
+    approx, bound = _approx(seg, q)
+    if allowed is not None:
+        approx[~allowed] = -np.inf
     want = min(k, int(np.isfinite(approx).sum()))
     if want == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows = np.arange(m) if pool is None else pool
-    cap = m if T.proven(n, seg.codes.shape[1]) else max(T.MAX_RESCORE, k)
     cand = _best(approx, max(T.RESCORE, 2 * k))
     while True:
         cand = np.sort(cand)
-        exact = _exact(seg.floats, rows[cand], q)
+        exact = _exact(seg.floats, cand, q)
         kth = np.partition(exact, len(exact) - want)[len(exact) - want]
         # A row left out scores at most (its int8 score + bound): it cannot beat the k-th.
         need = np.flatnonzero(approx >= kth - bound)
-        if len(cand) >= cap or np.isin(need, cand, assume_unique=True).all():
+        if np.isin(need, cand, assume_unique=True).all():
             break
-        cand = need if len(need) <= cap else _best(approx, cap)
+        cand = need
     top = _best(exact, want)
-    return rows[cand[top]], exact[top]
+    return cand[top], exact[top]
 
 
-def _binary_pool(seg: Segment, q: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
-    """Sorted rows of the BINARY_POOL nearest codes by Hamming distance (a first stage)."""
+def _rank_binary(
+    seg: Segment, q: np.ndarray, k: int, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pool of nearest binary codes (of each query vector), rescored with float32 rows."""
+    size = max(T.BINARY_POOL, k)
+    queries = q if q.ndim == 2 else q[None, :]
+    pool = np.unique(np.concatenate([_binary_pool(seg, v, allowed, size) for v in queries]))
+    exact = _exact(seg.floats, pool, q)
+    top = _best(exact, k)
+    return pool[top], exact[top]
+
+
+def _binary_pool(seg: Segment, q: np.ndarray, allowed: np.ndarray | None, size: int) -> np.ndarray:
+    """Sorted rows of the ``size`` nearest codes by Hamming distance (a first stage)."""
     assert seg.bits is not None and seg.centre is not None
     qb = np.packbits((q - seg.centre) > 0).view(np.uint64)
     n = len(seg)
@@ -135,9 +139,9 @@ def _binary_pool(seg: Segment, q: np.ndarray, allowed: np.ndarray | None) -> np.
             np.add(d, cs, out=d)
     if allowed is not None:
         dist[~allowed] = np.iinfo(np.uint16).max
-        size = min(T.BINARY_POOL, int(allowed.sum()))
+        size = min(size, int(allowed.sum()))
     else:
-        size = min(T.BINARY_POOL, len(seg))
+        size = min(size, len(seg))
     if size == 0:
         return np.zeros(0, dtype=np.int64)
     if size >= n:

@@ -8,12 +8,11 @@ BLOCK_BYTES = 6 << 20
 # Candidates rescored with float32 before the error bound is checked.
 RESCORE = 256
 # Up to this many main cells (rows × dims: 200,000 pieces at 768 dims, 50,000 at 3072) the
-# result is proven exact; above, rescoring stops at MAX_RESCORE and a binary first stage
-# comes before the int8 scan (the int8 scan is linear in rows × dims).
+# main segment keeps int8 codes and the result is proven exact. Above, memory keeps only
+# binary codes (1 bit a dimension): a Hamming scan picks BINARY_POOL rows and those are
+# rescored with their float32 rows from the scratch file (recall measured, not proven).
 GUARANTEE_CELLS = 200_000 * 768
-MAX_RESCORE = 4096
-# Past GUARANTEE_CELLS a Hamming scan of binary codes picks this many rows for the int8 scan.
-BINARY_POOL = 10_000
+BINARY_POOL = 2000
 
 
 def proven(rows: int, dims: int) -> bool:

@@ -127,7 +127,7 @@ def run_case(kind: str, n: int, dims: int, lance: bool = True) -> dict:
         for q, e in zip(queries[:16], exact[:16], strict=True)
     )
     mem = seg.codes.nbytes if seg.codes is not None else seg.floats.nbytes
-    mem += 0 if seg.bits is None else seg.bits.nbytes
+    mem = seg.bits.nbytes if seg.bits is not None else mem
     fig = {
         "numpy_ms": t_np,
         "loci_ms": t_loci,

@@ -169,12 +169,24 @@ def test_past_the_guarantee_a_binary_first_stage_keeps_recall(tmp_path: Path, mo
 
     monkeypatch.setattr("core.vectors.tuning.BINARY_POOL", 400)  # the pool holds every row: exact
     vindex = VectorIndex(store, compact_cells=0)
-    assert vindex.snap.main.bits is not None
+    main = vindex.snap.main
+    assert main.bits is not None and main.codes is None  # memory holds 1 bit a dimension
+    assert vindex.memory_bytes() == main.bits.nbytes + vindex.snap.dead.nbytes
     for q in queries:
         rows_, scores = vindex.rank(q, 10)
         want = np.argsort(-(matrix @ q))[:10]
         assert [vindex.snap.ids[r] for r in rows_] == [ids[i] for i in want]
         np.testing.assert_allclose(scores, (matrix @ q)[want], atol=1e-6)
+    # A file's several vectors (recall): each row scores by its best match among them.
+    several = queries[:3]
+    rows_, scores = vindex.rank(several, 10)
+    best = (matrix @ several.T).max(axis=1)
+    assert [vindex.snap.ids[r] for r in rows_] == [ids[i] for i in np.argsort(-best)[:10]]
+    # Filters reach the first stage: only allowed rows come back.
+    allowed = np.zeros(len(vindex.snap), dtype=bool)
+    allowed[::3] = True
+    rows_, _ = vindex.rank(queries[0], 10, allowed)
+    assert len(rows_) == 10 and allowed[rows_].all()
     # A smaller pool still finds most of them; filters reach the pool too.
     monkeypatch.setattr("core.vectors.tuning.BINARY_POOL", 120)
     found = []
