@@ -26,6 +26,8 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from core import malloc
+
 REST_CLIENT = "lance_namespace_urllib3_client"
 
 
@@ -65,6 +67,7 @@ def import_lancedb() -> ModuleType:
     """The ``lancedb`` module, its REST client's package body deferred to first use."""
     if "lancedb" in sys.modules:
         return sys.modules["lancedb"]
+    malloc.limit_arenas()  # before LanceDB starts its reader threads
     _defer_package(REST_CLIENT)
     checker: Any = None
     if sys.version_info < (3, 12):

@@ -34,6 +34,7 @@ class Builder:
     def __init__(self, rows: int, dims: int, folder: Any, compact: bool) -> None:
         self.rows, self.dims, self.at = rows, dims, 0
         self.cols: dict[str, list[Any]] = {"id": [], "path": [], "kind": [], "mtime": []}
+        self._shared: dict[str, str] = {}
         self.absmax = np.zeros(dims, dtype=np.float32)
         self.total = np.zeros(dims, dtype=np.float64)
         self.scratch: Any = None
@@ -48,7 +49,10 @@ class Builder:
         if self.at + m > self.rows:
             raise Changed
         for name, values in self.cols.items():
-            values.extend(cols[name])
+            if name in ("path", "kind"):  # shared by many pieces: one string object each
+                values.extend(self._shared.setdefault(v, v) for v in cols[name])
+            else:
+                values.extend(cols[name])
         if self.floats is not None:
             self.floats[self.at : self.at + m] = floats
         else:

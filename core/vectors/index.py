@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from core import malloc
 from core.store import Store
 from core.vectors import tuning as T
 from core.vectors.build import Builder, Changed
@@ -57,6 +58,7 @@ class VectorIndex:
                 builder.close()
         with self._lock:
             self.snap = Snapshot.of(main, Segment.empty(self.dims))
+        malloc.give_back()  # what the read of every vector freed (core/malloc.py)
 
     def _compact(self, rows: int) -> bool:
         return rows * self.dims > self.compact_cells
@@ -121,6 +123,7 @@ class VectorIndex:
     def _merge(self, base: Snapshot) -> None:
         with contextlib.suppress(Exception):  # a failed merge leaves the delta answering
             self._swap_in(base, self._fold(base))
+        malloc.give_back()
 
     def _fold(self, base: Snapshot) -> Segment:
         alive = ~base.dead

@@ -1,0 +1,51 @@
+"""glibc's allocator and LanceDB's native threads: memory given back after big reads.
+
+LanceDB reads on a pool of native threads, and glibc gives each thread its own allocation
+arena. After a read of every vector, the freed blocks stay spread over those arenas and the
+process keeps them: measured at 1M pieces × 768 dims, a scan that keeps nothing left 590 MB
+resident (after ``malloc_trim``). With at most two arenas and ``malloc_trim`` after the scan,
+180 MB. Both calls are glibc's; elsewhere (macOS, Windows, musl) they do nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+from typing import Any
+
+M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
+ARENAS = 2
+
+_libc: Any = None
+_limited = False
+
+
+def _glibc() -> Any:
+    global _libc
+    if _libc is None:
+        _libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+                if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim"):
+                    _libc = libc
+            except OSError:
+                pass
+    return _libc
+
+
+def limit_arenas() -> None:
+    """At most ``ARENAS`` allocation arenas for the threads started from now on (once)."""
+    global _limited
+    libc = _glibc()
+    if libc and not _limited:
+        libc.mallopt(M_ARENA_MAX, ARENAS)
+        _limited = True
+
+
+def give_back() -> None:
+    """Return freed memory of every arena to the system (after a big read)."""
+    libc = _glibc()
+    if libc:
+        libc.malloc_trim(0)
