@@ -30,11 +30,14 @@ class StoreWriting:
     def write(self, updates: Sequence[FileUpdate]) -> None:
         """Replace the pieces and file rows of these files.
 
-        Three commits, so that a crash (SIGKILL, power cut) between any two of them leaves
+        Four commits, so that a crash (SIGKILL, power cut) between any two of them leaves
         a consistent index: first the files rows are marked ``pending`` ("interrupted"),
-        then every file's pieces swap in one merge_insert (one version: no file is ever
-        half old, half new), then the final files rows. A file is never marked indexed
-        whose pieces are not there, and a pending file is redone by the next run.
+        then the files' old pieces are deleted, then their new pieces added (one version:
+        no file is ever half old, half new), then the final files rows. A file is never
+        marked indexed whose pieces are not there, and a pending file is redone by the next
+        run. (One ``merge_insert`` that also deleted what a new version no longer has scanned
+        every row of the table: 1.3–7.6 s a write at 1M pieces, against 0.05 s for the
+        delete and the add.)
         """
         if not updates:
             return
@@ -77,13 +80,10 @@ class StoreWriting:
             .when_not_matched_insert_all()
             .execute(pa.Table.from_pylist(interrupted, schema=self.files_table.schema))
         )
-        (
-            self.pieces.merge_insert("id")
-            .when_matched_update_all()
-            .when_not_matched_insert_all()
-            .when_not_matched_by_source_delete(col("path").isin(paths))
-            .execute(data)
-        )
+        for start in range(0, len(paths), 1000):
+            self.pieces.delete(col("path").isin(paths[start : start + 1000]))
+        if data.num_rows:
+            self.pieces.add(data)
         file_rows = [u.file.__dict__ for u in updates]
         (
             self.files_table.merge_insert("path")
