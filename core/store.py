@@ -45,6 +45,8 @@ from core.store_tables import (
 from core.store_write import INTERRUPTED, KEEP_VERSIONS, StoreWriting
 
 FTS_RECHECK = 5.0  # s between looks for a keyword index another process has built
+# Bytes of float32 per block when every vector is read (LanceDB reads a few blocks ahead).
+BATCH_BYTES = 16 << 20
 
 # Imported from here by the engine, the commands, the desktop and the tests.
 __all__ = [
@@ -315,12 +317,17 @@ class Store(StoreWriting):
     def count_pieces(self) -> int:
         return int(self.pieces.count_rows())
 
-    def vector_batches(self, rows: int = 16_384) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
-        """Every piece's columns and float32 vectors, ``rows`` at a time.
+    def vector_batches(
+        self, rows: int | None = None
+    ) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+        """Every piece's columns and float32 vectors, ``rows`` at a time (default: blocks of
+        BATCH_BYTES of float32, whatever the dims).
 
         Each block goes from Arrow to numpy without a copy into Python objects, so opening a
-        big index holds one block of floats at a time, not all of them twice.
+        big index holds a few blocks of floats at a time (LanceDB reads ahead), not all of
+        them twice.
         """
+        rows = rows or max(256, BATCH_BYTES // (4 * self.ident.dims))
         reader = (
             self.pieces.search()
             .select(["id", "path", "kind", "mtime", "vector"])
