@@ -39,6 +39,7 @@ from core.store_tables import (
     files_schema,
     index_folder,
     index_root,
+    path_chunks,
     pieces_schema,
     set_current,
 )
@@ -240,10 +241,10 @@ class Store(StoreWriting):
         from lancedb.expr import col
 
         out: list[tuple[str, FileStatus, str]] = []
-        for start in range(0, len(paths), 1000):
+        for chunk in path_chunks(paths):
             rows = (
                 self.files_table.search()
-                .where(col("path").isin(list(paths[start : start + 1000])))
+                .where(col("path").isin(chunk))
                 .select(["path", "status", "error"])
                 .limit(None)
                 .to_arrow()
@@ -264,8 +265,7 @@ class Store(StoreWriting):
         from lancedb.expr import col
 
         twice = [p for p, n in Counter(paths).items() if n > 1]
-        for start in range(0, len(twice), 1000):
-            chunk = twice[start : start + 1000]
+        for chunk in path_chunks(twice):
             # Files rows first: a reader never sees an indexed file without its pieces.
             self.files_table.delete(col("path").isin(chunk))
             self.pieces.delete(col("path").isin(chunk))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,16 @@ import numpy as np
 from core.model import FileStatus, Locator
 
 SCHEMA_VERSION = 1
+
+
+# Paths per `path IN (...)` filter: a long list becomes several queries or commits.
+IN_LIST = 1000
+
+
+def path_chunks(paths: Sequence[str]) -> Iterator[list[str]]:
+    """``paths`` in lists of at most IN_LIST, for filters on the path column."""
+    for start in range(0, len(paths), IN_LIST):
+        yield list(paths[start : start + IN_LIST])
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.model import FileStatus
-from core.store_tables import FileUpdate
+from core.store_tables import FileUpdate, path_chunks
 
 KEEP_VERSIONS = timedelta(minutes=1)  # old versions another handle may still be reading
 
@@ -80,8 +80,8 @@ class StoreWriting:
             .when_not_matched_insert_all()
             .execute(pa.Table.from_pylist(interrupted, schema=self.files_table.schema))
         )
-        for start in range(0, len(paths), 1000):
-            self.pieces.delete(col("path").isin(paths[start : start + 1000]))
+        for chunk in path_chunks(paths):
+            self.pieces.delete(col("path").isin(chunk))
         if data.num_rows:
             self.pieces.add(data)
         file_rows = [u.file.__dict__ for u in updates]
@@ -95,9 +95,7 @@ class StoreWriting:
     def delete(self, paths: Iterable[str]) -> None:
         from lancedb.expr import col
 
-        paths = list(paths)
-        for start in range(0, len(paths), 1000):
-            chunk = paths[start : start + 1000]
+        for chunk in path_chunks(list(paths)):
             # Pending first: a crash before the rows go never leaves "indexed" without pieces.
             self.files_table.update(
                 where=col("path").isin(chunk),
