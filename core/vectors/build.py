@@ -5,6 +5,7 @@ by :class:`DiskRows`."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,9 @@ class Builder:
         self.rows, self.dims, self.at = rows, dims, 0
         self.cols: dict[str, list[Any]] = {"id": [], "path": [], "kind": [], "mtime": []}
         self._shared: dict[str, str] = {}
+        # Past the exactness threshold the segment keeps binary codes (they need the mean),
+        # else int8 codes (they need each dimension's largest value).
+        self.binary = compact and not T.proven(rows, dims) and dims % 64 == 0
         self.absmax = np.zeros(dims, dtype=np.float32)
         self.total = np.zeros(dims, dtype=np.float64)
         self.scratch: Any = None
@@ -57,8 +61,9 @@ class Builder:
             self.floats[self.at : self.at + m] = floats
         else:
             self.scratch.write(np.ascontiguousarray(floats, dtype=np.float32).data)
-        if m:
+        if m and not self.binary:
             np.maximum(self.absmax, np.abs(floats).max(axis=0), out=self.absmax)
+        if m:
             self.total += floats.sum(axis=0, dtype=np.float64)
         self.at += m
 
@@ -69,34 +74,39 @@ class Builder:
         if self.floats is not None:
             return Segment(seg.ids, seg.paths, seg.kinds, seg.mtimes, self.floats)
         self.scratch.flush()
-        binary = not T.proven(self.rows, self.dims) and self.dims % 64 == 0
-        centre = (self.total / max(1, self.rows)).astype(np.float32)
-        codes, scale, bits = self._quantize(centre if binary else None)
+        centre = (self.total / max(1, self.rows)).astype(np.float32) if self.binary else None
+        codes, scale, bits = self._quantize(centre)
         # The reader's own handle keeps the (already unlinked) file alive.
         floats = DiskRows(self.scratch, self.rows, self.dims)
         self.close()
         return Segment(
             seg.ids, seg.paths, seg.kinds, seg.mtimes, floats, codes, scale,  # type: ignore[arg-type]
-            bits, centre if binary else None,
+            bits, centre,
         )  # fmt: skip
 
     def _quantize(self, centre: np.ndarray | None) -> tuple[Any, Any, Any]:
-        """int8 codes and their scale, or (with ``centre``) binary codes alone."""
+        """(int8 codes, their scale, None), or with ``centre`` (None, None, binary codes)."""
+        if centre is not None:
+            bits = np.empty((self.dims // 64, self.rows), np.uint64)
+            for start, part in self._blocks():
+                packed = np.packbits(part > centre, axis=1)
+                bits[:, start : start + len(part)] = packed.view(np.uint64).T
+            return None, None, bits
         scale = np.where(self.absmax > 0, self.absmax / 127.0, 1.0).astype(np.float32)
-        codes = None if centre is not None else np.empty((self.rows, self.dims), dtype=np.int8)
-        bits = None if centre is None else np.empty((self.dims // 64, self.rows), np.uint64)
+        codes = np.empty((self.rows, self.dims), dtype=np.int8)
+        for start, part in self._blocks():
+            _codes_of(part, scale, codes[start : start + len(part)])
+        return codes, scale, None
+
+    def _blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(first row, float32 rows) of the scratch file, 8 MB at a time, in one buffer."""
         step = max(1, (8 << 20) // (4 * self.dims))
         block = np.empty((step, self.dims), dtype=np.float32)
         self.scratch.seek(0)
         for start in range(0, self.rows, step):
             part = block[: min(step, self.rows - start)]
             self.scratch.readinto(part.data.cast("B"))
-            if bits is not None and centre is not None:
-                packed = np.packbits(part > centre, axis=1)
-                bits[:, start : start + len(part)] = packed.view(np.uint64).T
-            if codes is not None:
-                _codes_of(part, scale, codes[start : start + len(part)])
-        return codes, (scale if codes is not None else None), bits
+            yield start, part
 
     def close(self) -> None:
         if self.scratch is not None and not self.scratch.closed:
