@@ -18,7 +18,6 @@ M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
 ARENAS = 2
 
 _libc: Any = None
-_limited = False
 
 
 def _glibc() -> Any:
@@ -36,12 +35,10 @@ def _glibc() -> Any:
 
 
 def limit_arenas() -> None:
-    """At most ``ARENAS`` allocation arenas for the threads started from now on (once)."""
-    global _limited
+    """At most ``ARENAS`` allocation arenas for the threads started from now on."""
     libc = _glibc()
-    if libc and not _limited:
+    if libc:
         libc.mallopt(M_ARENA_MAX, ARENAS)
-        _limited = True
 
 
 def give_back() -> None:

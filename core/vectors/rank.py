@@ -159,7 +159,5 @@ def _nearest(dist: np.ndarray, size: int) -> np.ndarray:
     keep = np.flatnonzero(dist <= cut)
     if len(keep) > size:  # ties at the cut: drop the last of them
         tied = np.flatnonzero(dist[keep] == cut)
-        drop = np.zeros(len(keep), dtype=bool)
-        drop[tied[len(tied) - (len(keep) - size) :]] = True
-        keep = keep[~drop]
+        keep = np.delete(keep, tied[len(tied) - (len(keep) - size) :])
     return keep

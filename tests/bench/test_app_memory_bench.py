@@ -112,8 +112,8 @@ def _until(found: Callable[[], bool], note: Path, text: str | None) -> float:
     return time.monotonic() - t
 
 
-def _engine_answers(loci: list[str], env: dict[str, str], deadline: float) -> None:
-    """Wait until ``loci status`` is answered by the running process (its socket is up)."""
+def _wait_for_socket(env: dict[str, str], deadline: float) -> None:
+    """Wait until the running app serves its engine (its socket is there)."""
     from core.serve.address import socket_path
 
     os.environ.update(env)
@@ -162,7 +162,7 @@ def test_whole_app_resident_memory(program: str, size: str) -> None:
             while not any("up to date" in x for x in log):
                 log.append(lines.get(timeout=1200))
         else:
-            _engine_answers(loci, env, time.monotonic() + 600)
+            _wait_for_socket(env, time.monotonic() + 600)
         up_s = time.perf_counter() - t
         times = []
         for text in ("a walk by the sea", "the budget meeting", "how to bake bread"):
