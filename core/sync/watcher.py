@@ -55,6 +55,9 @@ def inotify_limit_message(root: Path | str) -> str:
 
 # ---- the debounce queue ----
 
+SMALL_BATCH = 3  # paths: one save (note, temporary, backup)
+SHORT_QUIET = 0.4  # share of the debounce a batch that small waits (0.1 s of the default)
+
 
 @dataclass
 class Batch:
@@ -71,9 +74,13 @@ class ChangeQueue:
     """Collects changed paths; hands them out as one batch once the burst is over.
 
     A batch is ready when no path arrived for ``debounce`` seconds, or ``max_delay``
-    seconds after its first path (a folder that never goes quiet). Repeats of a path
-    coalesce. ``idle`` is set only while nothing is queued and nobody is working on a
-    batch: ``put`` clears it at once, the consumer sets it with ``done()``.
+    seconds after its first path (a folder that never goes quiet). A save touches one to
+    three paths (the note, an editor's temporary or backup file) within milliseconds, so a
+    batch that small is ready after a shorter quiet (``SHORT_QUIET`` of the debounce): an
+    edit is searchable sooner, while a burst, whose first few files arrive far closer
+    together than that, still waits for the whole window. Repeats of a path coalesce.
+    ``idle`` is set only while nothing is queued and nobody is working on a batch: ``put``
+    clears it at once, the consumer sets it with ``done()``.
     """
 
     def __init__(
@@ -127,7 +134,10 @@ class ChangeQueue:
             while True:
                 now = self._clock()
                 if self._paths or self._rescan:
-                    ready_at = min(self._last + self.debounce, self._first + self.max_delay)
+                    quiet = self.debounce
+                    if len(self._paths) <= SMALL_BATCH and not self._rescan:
+                        quiet *= SHORT_QUIET
+                    ready_at = min(self._last + quiet, self._first + self.max_delay)
                     if now >= ready_at or self._flush or self._closed:
                         if self._closed and not self._flush:
                             return None

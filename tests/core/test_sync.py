@@ -148,6 +148,23 @@ def test_queue_coalesces_a_burst_into_one_batch() -> None:
     assert q.done() and q.idle.is_set()
 
 
+def test_queue_releases_a_lone_save_sooner_than_a_burst() -> None:
+    clock = FakeClock()
+    q = ChangeQueue(debounce=0.5, max_delay=10, clock=clock)
+    q.put(["/r/.note.md.swp", "/r/note.md"])  # an editor's save: the note and its temporary
+    clock.now += 0.2
+    batch = q.take(timeout=0)  # 0.4 of the debounce is enough for a save this small
+    assert batch is not None and batch.paths == ["/r/.note.md.swp", "/r/note.md"]
+    q.done()
+    for i in range(4):  # a burst: four paths before the short window passed
+        q.put([f"/r/b{i}.md"])
+    clock.now += 0.2
+    assert q.take(timeout=0) is None  # a burst waits for the whole window
+    clock.now += 0.3
+    batch = q.take(timeout=0)
+    assert batch is not None and len(batch.paths) == 4
+
+
 def test_queue_releases_a_never_quiet_folder_after_max_delay() -> None:
     clock = FakeClock()
     q = ChangeQueue(debounce=0.5, max_delay=2, clock=clock)
