@@ -203,6 +203,7 @@ class Syncer:
                 if pruned.deleted:
                     self._finished(pruned, "pruned", pruned.deleted)
             self._reconcile(self._available(), "startup")
+            self._indexes()
             if self.queue.done():
                 self._became_idle()
             while True:
@@ -284,7 +285,7 @@ class Syncer:
             self._dirty = True
             self._since_optimize += 1
         if report.changed_paths:
-            self._keyword_index()
+            self._indexes()
         failures = self._failures(report) if report.errors or report.pending else []
         if report.changed_paths or report.deleted_paths or failures:
             self._emit(self.on_indexed, Synced(reason, report, failures))
@@ -311,13 +312,15 @@ class Syncer:
         ):
             self._optimize()
 
-    def _keyword_index(self) -> None:
+    def _indexes(self) -> None:
         """The first run's text is keyword-searchable at once, not after the first quiet
-        compaction (until then every score lacked its keyword bonus)."""
+        compaction (until then every score lacked its keyword bonus); a large index gets its
+        lookup indexes at start, not at the first edit."""
         try:
             self.store.ensure_keyword_index()
+            self.store.ensure_lookup_indexes()
         except Exception as exc:  # another handle's commit raced us: optimize builds it later
-            log.warning("could not build the keyword index yet: %s", exc)
+            log.warning("could not build the keyword or lookup index yet: %s", exc)
 
     def _optimize(self) -> None:
         self._set_state("optimizing")

@@ -56,6 +56,7 @@ class VectorIndex:
                     raise RuntimeError("the index kept changing while its vectors loaded") from None
             finally:
                 builder.close()
+        main.of_paths(set())  # the path runs, here rather than at the first edit
         with self._lock:
             self.snap = Snapshot.of(main, Segment.empty(self.dims))
         malloc.give_back()  # what the read of every vector freed (core/malloc.py)
@@ -86,8 +87,8 @@ class VectorIndex:
         meta, fresh = self.store.vectors_of(sorted(changed))
         with self._lock:
             old = self.snap
-            hit = np.fromiter((p in changed for p in old.main.paths), bool, len(old.main))
-            stale = np.fromiter((p in changed for p in old.delta.paths), bool, len(old.delta))
+            hit = old.main.of_paths(changed)
+            stale = old.delta.of_paths(changed)
             delta = old.delta.take(~stale) + Segment.of(meta.to_pydict(), fresh)
             self.snap = Snapshot(old.main, delta, old.dead | hit, old.main_rows)
             if self._since_merge is not None:
@@ -122,7 +123,9 @@ class VectorIndex:
 
     def _merge(self, base: Snapshot) -> None:
         with contextlib.suppress(Exception):  # a failed merge leaves the delta answering
-            self._swap_in(base, self._fold(base))
+            main = self._fold(base)
+            main.of_paths(set())
+            self._swap_in(base, main)
         malloc.give_back()
 
     def _fold(self, base: Snapshot) -> Segment:
@@ -161,8 +164,8 @@ class VectorIndex:
             self._since_merge = None
             now = self.snap
             # Files changed during the merge: their merged rows are stale, the delta has theirs.
-            dead = np.fromiter((p in changed for p in main.paths), bool, len(main))
-            fresh = np.fromiter((p in changed for p in now.delta.paths), bool, len(now.delta))
+            dead = main.of_paths(changed)
+            fresh = now.delta.of_paths(changed)
             self.snap = Snapshot.of(main, now.delta.take(fresh), dead)
 
     def mask(self, filters: Any, snap: Snapshot | None = None) -> np.ndarray | None:

@@ -49,6 +49,31 @@ class Segment:
     def empty(cls, dims: int) -> Segment:
         return cls.of({"id": [], "path": [], "kind": [], "mtime": []}, np.zeros((0, dims)))
 
+    @cached_property
+    def _path_runs(self) -> dict[str, list[tuple[int, int]]]:
+        """path → its runs of consecutive rows (a file's pieces are written, read and merged
+        together, so a file is one run, seldom a few)."""
+        n = len(self.paths)
+        if n == 0:
+            return {}
+        starts = np.flatnonzero(self.paths[1:] != self.paths[:-1]) + 1
+        runs: dict[str, list[tuple[int, int]]] = {}
+        for start, end in zip(
+            [0, *starts.tolist()], [*starts.tolist(), n], strict=True
+        ):  # fmt: skip
+            runs.setdefault(self.paths[start], []).append((start, end))
+        return runs
+
+    def of_paths(self, paths: set[str]) -> np.ndarray:
+        """bool per row: whether its path is one of ``paths``. Costs those files' rows (after
+        one pass over the paths per segment, which ``of_paths(set())`` pays up front)."""
+        hit = np.zeros(len(self), dtype=bool)
+        runs = self._path_runs
+        for path in paths:
+            for start, end in runs.get(path, ()):
+                hit[start:end] = True
+        return hit
+
     def take(self, keep: np.ndarray) -> Segment:
         """A float32, in-memory segment of the rows where ``keep`` is true (small segments)."""
         return Segment(

@@ -84,3 +84,27 @@ def test_state_round_trip(tmp_path: Path) -> None:
     store.update_state(usage_tokens=12)
     store.update_state(job="x")
     assert store.read_state() == {"usage_tokens": 12, "job": "x"}
+
+
+def test_lookup_indexes_find_rows_written_before_and_after_them(tmp_path: Path) -> None:
+    store = Store.open(tmp_path, IDENT)
+    store.lookup_index_rows = 4  # as a 50k-piece index would, on a tiny table
+    store.write([_update("/n/a.md", 1)])
+    store.ensure_lookup_indexes()
+    assert not {c for i in store.pieces.list_indices() for c in i.columns}  # 1 piece: no index
+    store.write([_update("/n/b.md", 3), _update("/n/c.md", 2)])
+    store.ensure_lookup_indexes()
+    assert {"path", "id"} <= {c for i in store.pieces.list_indices() for c in i.columns}
+    # Written after the indexes: a replaced file, a new one, a deleted one.
+    store.write([_update("/n/b.md", 1), _update("/n/d.md", 2)])
+    store.delete(["/n/c.md"])
+    for _ in range(2):  # before and after optimize
+        meta, matrix = store.vectors_of(["/n/b.md", "/n/d.md", "/n/c.md"])
+        assert sorted(meta.column("id").to_pylist()) == ["/n/b.md#0", "/n/d.md#0", "/n/d.md#1"]
+        assert matrix.shape == (3, 8)
+        assert set(store.fetch(["/n/a.md#0", "/n/b.md#2", "/n/d.md#1"])) == {
+            "/n/a.md#0",
+            "/n/d.md#1",
+        }
+        assert store.pieces.count_rows() == 4
+        store.optimize()
