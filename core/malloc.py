@@ -5,6 +5,10 @@ arena. After a read of every vector, the freed blocks stay spread over those are
 process keeps them: measured at 1M pieces × 768 dims, a scan that keeps nothing left 590 MB
 resident (after ``malloc_trim``). With at most two arenas and ``malloc_trim`` after the scan,
 180 MB. Both calls are glibc's; elsewhere (macOS, Windows, musl) they do nothing.
+
+Arrow keeps its own pool (mimalloc), which holds on to what a big read freed until asked:
+reading the 155 MB of columns of a kept 1M-piece segment left 150 MB resident until
+``release_unused``.
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ def limit_arenas() -> None:
 
 
 def give_back() -> None:
-    """Return freed memory of every arena to the system (after a big read)."""
+    """Return freed memory of every arena, and of Arrow's pool, to the system (after a big
+    read)."""
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
     libc = _glibc()
     if libc:
         libc.malloc_trim(0)

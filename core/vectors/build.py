@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.vectors import cache
 from core.vectors import tuning as T
 from core.vectors.disk import DiskRows
 from core.vectors.segment import Segment
@@ -32,7 +34,9 @@ class Builder:
     touched at the few rows a query rescores.
     """
 
-    def __init__(self, rows: int, dims: int, folder: Any, compact: bool) -> None:
+    def __init__(
+        self, rows: int, dims: int, folder: Any, compact: bool, keep: Path | None = None
+    ) -> None:
         self.rows, self.dims, self.at = rows, dims, 0
         self.cols: dict[str, list[Any]] = {"id": [], "path": [], "kind": [], "mtime": []}
         self._shared: dict[str, str] = {}
@@ -43,7 +47,12 @@ class Builder:
         self.total = np.zeros(dims, dtype=np.float64)
         self.scratch: Any = None
         self.floats: np.ndarray | None = None
-        if compact and rows:
+        # A binary segment's rows go to a named file in ``keep`` (core/vectors/cache.py).
+        self.kept: Path | None = None
+        self._done = False
+        if compact and rows and self.binary and keep is not None:
+            self.kept, self.scratch = cache.new_rows_file(keep)
+        elif compact and rows:
             self.scratch = _scratch_file(folder)
         else:
             self.floats = np.zeros((rows, dims), dtype=np.float32)
@@ -78,6 +87,7 @@ class Builder:
         codes, scale, bits = self._quantize(centre)
         # The reader's own handle keeps the (already unlinked) file alive.
         floats = DiskRows(self.scratch, self.rows, self.dims)
+        self._done = True
         self.close()
         return Segment(
             seg.ids, seg.paths, seg.kinds, seg.mtimes, floats, codes, scale,  # type: ignore[arg-type]
@@ -111,6 +121,8 @@ class Builder:
     def close(self) -> None:
         if self.scratch is not None and not self.scratch.closed:
             self.scratch.close()
+        if self.kept is not None and not self._done:
+            self.kept.unlink(missing_ok=True)  # a build that failed keeps nothing
 
 
 class Changed(Exception):

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core import malloc
 from core.store import Store
+from core.vectors import cache
 from core.vectors import tuning as T
 from core.vectors.build import Builder, Changed
 from core.vectors.rank import rank_segment
 from core.vectors.segment import Segment, Snapshot
+
+log = logging.getLogger(__name__)
 
 
 class VectorIndex:
@@ -40,11 +45,17 @@ class VectorIndex:
         self.reload()
 
     def reload(self) -> None:
-        """Read every vector from the store, chunk by chunk, into a new main segment."""
+        """Read every vector from the store, chunk by chunk, into a new main segment; a large
+        one kept from the last run is loaded instead, with just the files changed since."""
         self.wait()
+        kept = cache.folder_of(self.store.folder)
+        if self._load_kept(kept):
+            return
         for attempt in range(3):
             rows = self.store.count_pieces()
-            builder = Builder(rows, self.dims, self.store.folder, self._compact(rows))
+            builder = Builder(rows, self.dims, self.store.folder, self._compact(rows), kept)
+            # Read before the vectors: a write in between shows as a change at the next load.
+            seen = cache.seen_of(self.store.files()) if builder.kept else {}
             try:
                 for cols, floats in self.store.vector_batches():
                     builder.add(cols, floats)
@@ -60,6 +71,34 @@ class VectorIndex:
         with self._lock:
             self.snap = Snapshot.of(main, Segment.empty(self.dims))
         malloc.give_back()  # what the read of every vector freed (core/malloc.py)
+        if builder.kept is not None:
+            try:
+                cache.save(kept, main, builder.kept, seen)
+            except (
+                OSError,
+                ValueError,
+            ) as exc:  # a full disk: the next open rebuilds, nothing else is lost
+                log.warning("could not keep the vector segment: %s", exc)
+                builder.kept.unlink(missing_ok=True)
+
+    def _load_kept(self, kept: Path) -> bool:
+        """Load the kept segment and bring it in step with the store; False if there is none
+        or too much changed since (a rebuild is then as quick)."""
+        if not T.KEEP_SEGMENT:
+            return False
+        loaded = cache.load(kept, self.dims)
+        if loaded is None:
+            return False
+        main, seen = loaded
+        changed = cache.changed_since(seen, self.store.files())
+        if len(changed) > max(T.KEPT_STALE_FILES, T.KEPT_STALE_SHARE * len(seen)):
+            return False
+        main.of_paths(set())
+        with self._lock:
+            self.snap = Snapshot.of(main, Segment.empty(self.dims))
+        malloc.give_back()  # what reading the columns freed
+        self.apply(changed)
+        return True
 
     def _compact(self, rows: int) -> bool:
         return rows * self.dims > self.compact_cells

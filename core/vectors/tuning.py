@@ -25,3 +25,9 @@ MERGE_SHARE = 0.05
 # Rows per block when a segment is read or rebuilt: 48 MB of float32 at 768 dims.
 CHUNK_ROWS = 16_384
 DELTA_MIN = 4096
+
+# A binary main segment is kept beside the index (core/vectors/cache.py) and loaded at the next
+# open, unless more files changed since than this (a rebuild is then about as quick).
+KEEP_SEGMENT = True
+KEPT_STALE_FILES = 2000
+KEPT_STALE_SHARE = 0.2

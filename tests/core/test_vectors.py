@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -241,3 +242,81 @@ def test_pieces_of_one_file_share_one_path_string(tmp_path: Path) -> None:
     )
     malloc.limit_arenas()  # glibc only; a no-op elsewhere, and safe to call again
     malloc.give_back()
+
+
+def _binary_store(tmp_path: Path, monkeypatch, files: int = 300) -> tuple[Store, np.ndarray]:
+    """A store big enough (by the patched thresholds) for a binary, kept main segment."""
+    dims = 64
+    monkeypatch.setattr("core.vectors.tuning.GUARANTEE_CELLS", 100 * dims)
+    monkeypatch.setattr("core.vectors.tuning.BINARY_POOL", 10_000)  # every row: exact ranks
+    rng = np.random.default_rng(5)
+    store = Store(tmp_path / "index", IndexIdentity("test", "vec-v1", dims))
+    rows = []
+    for i in range(files):
+        v = rng.standard_normal((1 + i % 2, dims)).astype(np.float32)
+        rows.append(update(f"/n/f{i:03d}.md", v / np.linalg.norm(v, axis=1, keepdims=True),
+                           mtime=float(i)))  # fmt: skip
+    store.write(rows)
+    q = rng.standard_normal((6, dims)).astype(np.float32)
+    return store, q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def _ranked(vindex: VectorIndex, q: np.ndarray) -> list[tuple[list[str], list[float]]]:
+    out = []
+    for one in q:
+        rows, scores = vindex.rank(one, 10)
+        out.append(([vindex.snap.ids[r] for r in rows], np.round(scores, 6).tolist()))
+    return out
+
+
+def test_a_large_segment_is_kept_and_the_next_open_reads_only_what_changed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    store, q = _binary_store(tmp_path, monkeypatch)
+    first = VectorIndex(store, compact_cells=0)
+    assert first.snap.main.bits is not None
+    kept = tmp_path / "index" / "vectors"
+    assert (kept / "manifest.json").exists() and len(list(kept.glob("rows-*.f32"))) == 1
+    # While it was closed: one file rewritten, one removed, one added, one left pending.
+    rng = np.random.default_rng(9)
+    new = rng.standard_normal((3, 64)).astype(np.float32)
+    new /= np.linalg.norm(new, axis=1, keepdims=True)
+    store.write([update("/n/f007.md", new[:2], mtime=7.5), update("/n/new.md", new[2:])])
+    store.delete(["/n/f011.md"])
+    store.files_table.update(where="path = '/n/f013.md'", values={"status": "pending"})
+
+    read = []
+    monkeypatch.setattr(store, "vector_batches", lambda *a: read.append(1) or iter(()))
+    second = VectorIndex(store, compact_cells=0)
+    assert not read  # loaded, not rebuilt: only the four files came from the store
+    # f007, f011, f013 masked (2 rows each); f007, new and the still-stored f013 re-read
+    assert len(second.snap.delta) == 5 and second.snap.dead.sum() == 6
+    monkeypatch.undo()
+    store2, _ = _binary_store(tmp_path / "fresh", monkeypatch)  # patches back on
+    store2.write([update("/n/f007.md", new[:2], mtime=7.5), update("/n/new.md", new[2:])])
+    store2.delete(["/n/f011.md"])
+    rebuilt = VectorIndex(store2, compact_cells=0)
+    assert _ranked(second, q) == _ranked(rebuilt, q)
+
+
+def test_a_kept_segment_that_is_damaged_or_too_stale_is_rebuilt(
+    tmp_path: Path, monkeypatch
+) -> None:
+    store, q = _binary_store(tmp_path, monkeypatch)
+    want = _ranked(VectorIndex(store, compact_cells=0), q)
+    kept = tmp_path / "index" / "vectors"
+    rows_file = next(kept.glob("rows-*.f32"))
+    with open(rows_file, "r+b") as f:
+        f.truncate(100)  # cut short (a full disk, a crash while saving)
+    again = VectorIndex(store, compact_cells=0)
+    assert _ranked(again, q) == want
+    token = json.loads((kept / "manifest.json").read_text())["token"]
+    assert (kept / f"rows-{token}.f32").stat().st_size == (300 + 150) * 64 * 4  # saved anew
+    monkeypatch.setattr("core.vectors.tuning.KEPT_STALE_FILES", 1)
+    monkeypatch.setattr("core.vectors.tuning.KEPT_STALE_SHARE", 0.0)
+    store.delete(["/n/f001.md", "/n/f002.md"])
+    read = []
+    real = store.vector_batches
+    monkeypatch.setattr(store, "vector_batches", lambda *a: read.append(1) or real(*a))
+    VectorIndex(store, compact_cells=0)
+    assert read  # two changed files are more than this test allows: rebuilt
