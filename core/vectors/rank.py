@@ -9,6 +9,7 @@ are rescored with their float32 rows, and recall is measured (the README's Scale
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -59,17 +60,45 @@ def _approx(seg: Segment, q: np.ndarray) -> tuple[np.ndarray, float]:
     n = len(seg)
     out = np.empty(n, dtype=np.float32)
     step = max(64, T.BLOCK_BYTES // (4 * seg.codes.shape[1]))
-    buf = np.empty((min(step, n), seg.codes.shape[1]), dtype=np.float32)
+    # Both cores: widening int8 to float32 is the scan's bottleneck, not memory (measured at
+    # 100k × 768 on an AVX-512 Xeon: one thread 27 ms, against 18.5 ms for numpy's float32
+    # scan on two); numpy's cast and BLAS release the GIL, so threads run side by side.
+    parts = T.SCAN_THREADS if n >= 4 * step else 1
+    bounds = np.linspace(0, n, parts + 1).astype(int).tolist()
     with _one_blas_thread():
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            part = buf[: stop - start]
-            np.copyto(part, seg.codes[start:stop], casting="unsafe")
-            s = part @ qs.T
-            out[start:stop] = s if s.ndim == 1 else s.max(axis=1)
+        futures = [
+            _pool().submit(_scan, seg.codes, qs, out, a, b, step)
+            for a, b in zip(bounds[1:-1], bounds[2:], strict=True)
+        ]
+        _scan(seg.codes, qs, out, bounds[0], bounds[1], step)
+        for f in futures:
+            f.result()
     # Each code is off by at most half a step of its dimension's scale.
     bound = float((0.5 * np.abs(qs).sum(axis=-1)).max()) if n else 0.0
     return out, bound * 1.0001 + 1e-6
+
+
+def _scan(
+    codes: np.ndarray, qs: np.ndarray, out: np.ndarray, start: int, stop: int, step: int
+) -> None:
+    """out[start:stop] = int8 rows widened block by block (one block stays in cache) @ qs."""
+    buf = np.empty((min(step, stop - start), codes.shape[1]), dtype=np.float32)
+    for a in range(start, stop, step):
+        b = min(a + step, stop)
+        part = buf[: b - a]
+        np.copyto(part, codes[a:b], casting="unsafe")
+        s = part @ qs.T
+        out[a:b] = s if s.ndim == 1 else s.max(axis=1)
+
+
+_threads: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _threads
+    if _threads is None:
+        _threads = ThreadPoolExecutor(max(1, T.SCAN_THREADS - 1), thread_name_prefix="loci-scan")
+    return _threads
 
 
 def rank_segment(

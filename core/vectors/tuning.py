@@ -1,10 +1,14 @@
 """The vector index's tunables, in one place (read at call time, so a test can patch them here)."""
 
+import os
+
 # Below this many float cells (16 MB of float32) the main segment stays float32 in memory:
 # the exact scan is the fastest path there and the saving would not matter.
 COMPACT_CELLS = 4_000_000
 # Bytes of float32 per block of the int8 scan: one block's copy stays in the CPU cache.
 BLOCK_BYTES = 6 << 20
+# Threads of the int8 scan (the cores the numpy baseline uses too).
+SCAN_THREADS = min(2, os.cpu_count() or 1)
 # Candidates rescored with float32 before the error bound is checked.
 RESCORE = 256
 # Up to this many main cells (rows × dims: 200,000 pieces at 768 dims, 50,000 at 3072) the
