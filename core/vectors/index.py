@@ -67,17 +67,15 @@ class VectorIndex:
                     raise RuntimeError("the index kept changing while its vectors loaded") from None
             finally:
                 builder.close()
-        main.of_paths(set())  # the path runs, here rather than at the first edit
+        snap = Snapshot.of(main, Segment.empty(self.dims))  # its row maps, outside the lock
         with self._lock:
-            self.snap = Snapshot.of(main, Segment.empty(self.dims))
+            self.snap = snap
         malloc.give_back()  # what the read of every vector freed (core/malloc.py)
         if builder.kept is not None:
             try:
                 cache.save(kept, main, builder.kept, seen)
-            except (
-                OSError,
-                ValueError,
-            ) as exc:  # a full disk: the next open rebuilds, nothing else is lost
+            except (OSError, ValueError) as exc:
+                # A full disk: the next open rebuilds; nothing else is lost.
                 log.warning("could not keep the vector segment: %s", exc)
                 builder.kept.unlink(missing_ok=True)
 
@@ -93,9 +91,9 @@ class VectorIndex:
         changed = cache.changed_since(seen, self.store.files())
         if len(changed) > max(T.KEPT_STALE_FILES, T.KEPT_STALE_SHARE * len(seen)):
             return False
-        main.of_paths(set())
+        snap = Snapshot.of(main, Segment.empty(self.dims))  # its row maps, outside the lock
         with self._lock:
-            self.snap = Snapshot.of(main, Segment.empty(self.dims))
+            self.snap = snap
         malloc.give_back()  # what reading the columns freed
         self.apply(changed)
         return True
@@ -163,7 +161,7 @@ class VectorIndex:
     def _merge(self, base: Snapshot) -> None:
         with contextlib.suppress(Exception):  # a failed merge leaves the delta answering
             main = self._fold(base)
-            main.of_paths(set())
+            main.of_paths(set())  # its path runs, before _swap_in takes the lock
             self._swap_in(base, main)
         malloc.give_back()
 

@@ -144,6 +144,7 @@ class Snapshot:
         if dead is None:
             dead = np.zeros(len(main), dtype=bool)
         rows = {pid: i for i, pid in enumerate(main.ids.tolist())}
+        main.of_paths(set())  # its path runs too, once per main segment, not at the first edit
         return cls(main, delta, dead, rows)
 
     def __len__(self) -> int:
