@@ -23,7 +23,7 @@ from core.embed.base import Embedder, EmbedError, GoesOffline, PrefersBatch
 from core.extract import VERSION as EXTRACT_VERSION
 from core.extract import ExtractError, extract, kind_of, size_limit
 from core.index_embed import EmbeddingRounds
-from core.index_plan import plan_folders, plan_paths
+from core.index_plan import ALL_KINDS, is_stale, plan_folders, plan_paths
 from core.index_rows import IndexReport, Work, error_row, file_row, size_text, under
 from core.model import FileStatus, Piece, Progress
 from core.scan import Entry, Excluder, open_regular
@@ -120,24 +120,29 @@ class Indexer(EmbeddingRounds):
         todo, gone, error_rows, known, report = self.plan(roots)
         report = yield from self._process(todo, gone, error_rows, known, report, started)
         if self._stale and not report.fatal:  # pending files are retried anyway
-            self.store.update_state(extract_version=EXTRACT_VERSION)
-            self._stale = False
+            self.store.update_state(extract_version=EXTRACT_VERSION, embedded_as=self._revisions())
+            self._stale_known = frozenset()
         return report
 
+    def _revisions(self) -> dict[str, str]:
+        return dict(getattr(self.embedder, "revisions", {}))
+
     @property
-    def _stale(self) -> bool:
-        """The index was written by an older extractor: every file is redone once."""
+    def _stale(self) -> frozenset[str]:
+        """The kinds of file to redo once: every kind (``ALL_KINDS``) when the index was written
+        by an older extractor; a kind the embedder now embeds differently (its ``revisions``,
+        e.g. the local model's photos) when only that changed."""
         if self._stale_known is None:
             state = self.store.read_state()
-            # An empty index has nothing stale; mark it current at once.
-            self._stale_known = int(state.get("extract_version", 1)) < EXTRACT_VERSION
+            if int(state.get("extract_version", 1)) < EXTRACT_VERSION:
+                self._stale_known = ALL_KINDS
+            else:
+                was = state.get("embedded_as") or {}
+                now = self._revisions()
+                self._stale_known = frozenset(k for k in now if was.get(k) != now[k])
         return self._stale_known
 
-    @_stale.setter
-    def _stale(self, value: bool) -> None:
-        self._stale_known = value
-
-    _stale_known: bool | None = None
+    _stale_known: frozenset[str] | None = None
 
     def prune(self, keep: Sequence[Path]) -> IndexReport:
         """Drop every file outside the folders in ``keep`` (a folder removed from the settings,
@@ -188,12 +193,13 @@ class Indexer(EmbeddingRounds):
         started: float,
     ) -> Generator[Progress, None, IndexReport]:
         total = len(todo)
-        # Pieces of an older extractor are not worth re-using for a copy.
-        known_hashes = (
-            set()
-            if self._stale
-            else {f.sha256 for f in known.values() if f.status == FileStatus.INDEXED}
-        )
+        # Pieces of an older extractor (or embedding) are not worth re-using for a copy.
+        stale = self._stale
+        known_hashes = {
+            f.sha256
+            for path, f in known.items()
+            if f.status == FileStatus.INDEXED and not is_stale(kind_of(Path(path)), stale)
+        }
         ready: list[FileUpdate] = [FileUpdate(r) for r in error_rows]
         report.errors += len(error_rows)
         batch: list[Work] = []

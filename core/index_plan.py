@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +26,22 @@ class Plan:
     report: IndexReport = field(default_factory=IndexReport)
 
 
+# Every kind of file is stale (the index was written by an older extractor).
+ALL_KINDS = frozenset({"*"})
+
+
+def is_stale(kind: str | None, stale: Container[str]) -> bool:
+    return "*" in stale or (kind is not None and kind in stale)
+
+
 def plan_folders(
-    roots: Sequence[Path], known: dict[str, FileRow], excluder: Excluder, stale: bool
+    roots: Sequence[Path],
+    known: dict[str, FileRow],
+    excluder: Excluder,
+    stale: Container[str] = frozenset(),
 ) -> Plan:
-    """The whole of ``roots`` against the ``known`` rows; ``stale``: redo indexed files too
-    (the index was written by an older extractor)."""
+    """The whole of ``roots`` against the ``known`` rows; indexed files of a ``stale`` kind
+    are redone too (``ALL_KINDS``: the index was written by an older extractor)."""
     report = IndexReport()
     seen: set[str] = set()
     todo: list[Entry] = []
@@ -45,7 +56,8 @@ def plan_folders(
             else:
                 report.unchanged += 1
             continue
-        if kind_of(entry.path) is None:
+        kind = kind_of(entry.path)
+        if kind is None:
             report.skipped += 1
             continue
         if (
@@ -53,7 +65,7 @@ def plan_folders(
             and old.mtime == entry.mtime
             and old.size == entry.size
             and old.status in (FileStatus.INDEXED, FileStatus.ERROR)
-            and not (stale and old.status == FileStatus.INDEXED)
+            and not (old.status == FileStatus.INDEXED and is_stale(kind, stale))
         ):
             report.unchanged += 1
             continue

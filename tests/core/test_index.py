@@ -185,3 +185,21 @@ def test_an_index_from_an_older_extractor_is_re_extracted_once(tmp_path: Path) -
     redo = run(again, [root])
     assert redo.indexed == 6 and redo.reused == 0  # old pieces are not re-used by hash
     assert run(again, [root]).unchanged == 6
+
+
+def test_an_embedder_revision_for_one_kind_redoes_only_that_kind(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    notes(root)
+    make_image(root / "photos" / "IMG_1.png")
+    make_image(root / "photos" / "IMG_1 copy.png")
+    embedder = HashEmbedder()
+    embedder.revisions = {"image": "v1"}  # type: ignore[attr-defined]
+    indexer, store = make(tmp_path, embedder)
+    assert run(indexer, [root]).indexed == 7
+    assert store.read_state()["embedded_as"] == {"image": "v1"}
+    embedder.revisions = {"image": "v2"}  # type: ignore[attr-defined]  # photos embed anew
+    again, _ = make(tmp_path, embedder)
+    redo = run(again, [root])
+    assert redo.indexed == 2 and redo.reused == 0 and redo.unchanged == 5
+    assert store.read_state()["embedded_as"] == {"image": "v2"}
+    assert run(again, [root]).unchanged == 7

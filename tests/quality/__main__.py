@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 from tests.quality import corpora, queries
-from tests.quality.harness import MODES, CachedEmbedder, Scores, evaluate, open_engine
+from tests.quality.harness import (
+    MODES,
+    CachedEmbedder,
+    Scores,
+    evaluate,
+    evaluate_recall,
+    open_engine,
+)
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "quality"
 HEADER = ["set", "queries", "ranking", "hit@1", "hit@5", "MRR@10", "false match", "false no-match"]
@@ -21,7 +28,7 @@ HEADER = ["set", "queries", "ranking", "hit@1", "hit@5", "MRR@10", "false match"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make quality")
-    parser.add_argument("--sets", default="personal,multilingual,photos,pydoc300,pydoc1500")
+    parser.add_argument("--sets", default="personal,multilingual,photos,recall,pydoc300,pydoc1500")
     parser.add_argument("--misses", action="store_true", help="list the combined ranking's misses")
     args = parser.parse_args(argv)
     wanted = args.sets.split(",")
@@ -41,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             found.clear()
 
         found: list[str] = []
-        if {"personal", "multilingual", "photos"} & set(wanted):
+        if {"personal", "multilingual", "photos", "recall"} & set(wanted):
             root = work / "personal"
             corpora.build_personal(root)
             engine = open_engine(root, work / "data-personal", embedder)
@@ -54,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             if "photos" in wanted:
                 s = evaluate(engine, root, queries.PHOTOS, misses=found)
                 report("photos among notes", len(queries.PHOTOS), s)
+            if "recall" in wanted:
+                r = evaluate_recall(engine, root, queries.RECALL, misses=found)
+                rows.append(["recall photo ↔ note", str(len(queries.RECALL)), "recall", *r.row()])
+                misses.append("[recall photo ↔ note]")
+                misses.extend(found)
+                found.clear()
         for name, files in (("pydoc300", 300), ("pydoc1500", 1500)):
             if name not in wanted:
                 continue

@@ -37,11 +37,11 @@ class CachedEmbedder(LocalEmbedder):
                 self.vectors = {k: data[k] for k in data.files}
         self.dirty = False
 
-    def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
+    def _encode_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         keys = [hashlib.sha256(document_text(p).encode()).hexdigest()[:24] for p in pieces]
         todo = [i for i, k in enumerate(keys) if k not in self.vectors]
         if todo:
-            fresh = super().embed_documents([pieces[i] for i in todo])
+            fresh = super()._encode_documents([pieces[i] for i in todo])
             for i, vec in zip(todo, fresh, strict=True):
                 self.vectors[keys[i]] = vec
             self.dirty = True
@@ -129,6 +129,31 @@ def evaluate(
                     top = [(h.path.removeprefix(prefix), round(h.score, 3)) for h in shown[:2]]
                     misses.append(f"  false match {text!r}: {top}")
     return out
+
+
+def evaluate_recall(
+    engine: Engine,
+    root: Path,
+    sources: Sequence[tuple[str, frozenset[str]]],
+    misses: list[str] | None = None,
+) -> Scores:
+    """Recall from each source memory (a path relative to ``root``), as the app's panel and
+    ``loci recall`` do; the answers are the memories about the same subject."""
+    searcher = engine.searcher()
+    prefix = path_key(str(root)).rstrip("/") + "/"
+    s = Scores()
+    for source, answers in sources:
+        key = prefix + source
+        ranked = searcher.recall(path=key, limit=10, floor=-math.inf)
+        got = [h.path.removeprefix(prefix) for h in ranked]
+        rank = next((i + 1 for i, p in enumerate(got) if p in answers), math.inf)
+        s.ranks.append(rank)
+        s.answerable += 1
+        shown = {h.path.removeprefix(prefix) for h in searcher.recall(path=key, limit=10)}
+        s.answered_empty += not shown & answers  # the panel's floor hid every answer
+        if misses is not None and rank > 1:
+            misses.append(f"  #{rank} recall from {source!r}: top {got[:3]}")
+    return s
 
 
 def best_scores(engine: Engine, texts: Sequence[str]) -> list[float]:

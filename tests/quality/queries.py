@@ -148,6 +148,16 @@ PHOTOS: list[Q] = [
     _q("picture of coins", "Camera Roll/IMG_2047.png"),
 ]
 
+# Recall from a memory (a photo or a note, named first): the memories about the same subject.
+RECALL: list[Q] = [
+    _q("Camera Roll/IMG_2041.png", "pets/miso.md", "pets/vet-visit.md"),
+    _q("Camera Roll/IMG_2042.png", "photos-notes/coffee.md"),
+    _q("Camera Roll/IMG_2043.jpg", "photos-notes/launch.md"),
+    _q("pets/miso.md", "Camera Roll/IMG_2041.png", "pets/vet-visit.md"),
+    _q("photos-notes/coffee.md", "Camera Roll/IMG_2042.png"),
+    _q("photos-notes/launch.md", "Camera Roll/IMG_2043.jpg"),
+]
+
 # --- Python's own documentation (pydoc), by module ------------------------------------------
 
 PYDOC: list[Q] = [
