@@ -158,6 +158,79 @@ RECALL: list[Q] = [
     _q("photos-notes/launch.md", "Camera Roll/IMG_2043.jpg"),
 ]
 
+# Held out: written after the sets above had been used for tuning, before any run of them, and
+# never used to choose a weight or a floor (tune.py does not read them). The same notes.
+PERSONAL_HELD_OUT: list[Q] = [
+    _q("the tooth that has been aching", "journal/2026-04-14.md"),
+    _q("how old is our cat", "pets/miso.md"),
+    _q("what did the vet say about her weight", "pets/vet-visit.md"),
+    _q("what the bike mechanic charged", "bike/repair-shop.md"),
+    _q("locating a leak in a bicycle tube", "bike/flat-tyre.md"),
+    _q("gear shifting is noisy on the back wheel", "bike/gears.md"),
+    _q("is my bike covered if it gets stolen", "insurance/home-policy.txt"),
+    _q("when does the home insurance renew", "insurance/home-policy.txt"),
+    _q("roadside assistance option for the car", "insurance/car.txt"),
+    _q("users got errors from the server for almost an hour", "work/incident-2026-02-11.md"),
+    _q("nobody could log in", "work/postmortem-march.md"),
+    _q("subscription tiers for the app", "work/pricing.md"),
+    _q("what a new engineer does on the first day", "work/onboarding.md"),
+    _q("waiting on the bank for test credentials", "work/standup-notes.md"),
+    _q("river cruise with colleagues in northern Portugal", "work/offsite.md"),
+    _q("how long to bake the loaf with the lid on", "recipes/sourdough.md"),
+    _q("crêpes for a weekend breakfast", "recipes/pancakes.md"),
+    _q("spicy vegetarian dish with chocolate in it", "recipes/chili.md"),
+    _q("a drink with mint and ice for a party", "recipes/lemonade.md"),
+    _q("radiators losing water pressure", "home/boiler.md"),
+    _q("storm damage to the tiles", "home/roof.md"),
+    _q("where to grow tomatoes", "home/garden.md"),
+    _q("what's the guest wifi password", "home/wifi.md"),
+    _q("custard tarts and trams", "travel/lisbon.md"),
+    _q("what to pack for a rainy hike", "travel/packing.md"),
+    _q("train pass for travelling around Japan", "travel/japan-ideas.md"),
+    _q("my knee while building up weekly distance", "health/running.md"),
+    _q("itchy eyes and a runny nose every April", "health/allergies.md"),
+    _q("when is the accountant's deadline", "finance/taxes.md"),
+    _q("cancel a streaming subscription to save money", "finance/budget.md"),
+    _q("swimming kit day at school", "kids/school.md"),
+    _q("a science fiction novel I finished", "books/reading.md"),
+    _q("new strings for the instrument", "music/guitar.md"),
+    _q("winter tyres and an oil change", "car/service.md"),
+    _q("flowers from the market after a walk with Ana", "journal/2026-03-09.md"),
+    _q("elderflower drink with the children", "journal/2026-06-20.md"),
+    _q("anxious about the reorganisation at work", "journal/2026-03-02.md"),
+    _q("keeping thirty days of backups", "projects/tool-options.md"),
+    _q("grinding the beans coarser for a less bitter espresso", "photos-notes/coffee.md"),
+    _q("the kids heard the rocket after seeing the flame", "photos-notes/launch.md"),
+]
+
+UNANSWERABLE_HELD_OUT: list[Q] = [
+    _q("quantum entanglement experiments"),
+    _q("the history of the Byzantine empire"),
+    _q("how do volcanoes form"),
+    _q("rules of cricket"),
+    _q("migration routes of arctic terns"),
+    _q("how to build a treehouse"),
+    _q("compiler optimisation passes"),
+    _q("glorp snazzle frimble"),
+    _q("zzzz"),
+    _q("ancient Egyptian hieroglyphs"),
+    _q("chess opening theory"),
+    _q("deep sea octopus camouflage"),
+]
+
+MULTILINGUAL_HELD_OUT: list[Q] = [
+    _q("Wie alt ist unsere Katze?", "pets/miso.md"),
+    _q("Winterreifen und Ölwechsel fürs Auto", "car/service.md"),
+    _q("Qu'est-ce qu'il faut emporter pour une randonnée ?", "travel/packing.md"),
+    _q("Le budget mensuel du ménage", "finance/budget.md"),
+    _q("Receta de tortitas para el desayuno", "recipes/pancakes.md"),
+    _q("La alergia al polen en primavera", "health/allergies.md"),
+    _q("吉他和弦练习", "music/guitar.md"),
+    _q("锅炉压力下降", "home/boiler.md"),
+    _q("今年読んだ本", "books/reading.md"),
+    _q("新しいエンジニアの研修", "work/onboarding.md"),
+]
+
 # --- Python's own documentation (pydoc), by module ------------------------------------------
 
 PYDOC: list[Q] = [
