@@ -192,6 +192,7 @@ class Precomputed:
         self.provider, self.model_id, self.dims = inner.provider, inner.model_id, inner.dims
         self.modalities = inner.modalities
         self.score_floor, self.recall_floor = inner.score_floor, inner.recall_floor
+        self.photo_recall_floor = inner.photo_recall_floor
         if isinstance(inner, PrefersBatch):
             self.preferred_batch = inner.preferred_batch
 

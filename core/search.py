@@ -278,17 +278,24 @@ class Searcher:
             # Each other piece scores by its best match among this file's pieces.
             q = snap.vectors(rows)
         else:
-            key = ""
+            key, rows = "", np.zeros(0, dtype=np.int64)
             q = self.memory_vector(text)
+        # A photo paired with a memory of another kind may have its own floor (the embedder's
+        # photo_recall_floor); a floor given by the caller applies to every pair.
         if floor is None:
-            floor = self.embedder.recall_floor
+            same_floor, mixed_floor = self.embedder.recall_floor, self.embedder.photo_recall_floor
+        else:
+            same_floor = mixed_floor = floor
+        from_photo = bool((snap.kinds[rows] == "image").any())  # typed text: no rows, a note
         mask = snap.paths != key if key else None
         rows, scores = self.vectors.rank(q, limit * 8 + 32, mask, snap)
         best: dict[str, int] = {}
         cosine: dict[int, float] = {}
         for row, s in zip(rows.tolist(), scores.tolist(), strict=True):
-            if s < floor:
+            if s < min(same_floor, mixed_floor):
                 break
+            if s < (mixed_floor if from_photo != (snap.kinds[row] == "image") else same_floor):
+                continue
             p = snap.paths[row]
             if p not in best:
                 best[p] = row

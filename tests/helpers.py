@@ -33,6 +33,7 @@ class HashEmbedder:
     modalities = frozenset({"text"})
     score_floor = 0.2
     recall_floor = 0.2
+    photo_recall_floor = 0.2
 
     def __init__(self, dims: int = 64, fail_on: str = "", transient: bool = False) -> None:
         self.dims = dims

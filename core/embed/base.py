@@ -62,6 +62,11 @@ class Embedder(Protocol):
         """The floor for recall (a memory against memories): higher for some models."""
         ...
 
+    @property
+    def photo_recall_floor(self) -> float:
+        """The recall floor between a photo and a memory of another kind (a note, a page)."""
+        ...
+
     def embed_documents(self, pieces: Sequence[Piece]) -> np.ndarray:
         """Return float32[len(pieces), dims], rows L2-normalised."""
         ...

@@ -126,6 +126,10 @@ class GeminiEmbedder:
         """Recall keeps to the search floor until it is calibrated on its own."""
         return self.score_floor
 
+    @property
+    def photo_recall_floor(self) -> float:
+        return self.score_floor
+
     def __init__(
         self,
         api_key: str | None = None,

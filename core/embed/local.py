@@ -46,6 +46,13 @@ class LocalEmbedder:
     # the Lisbon trip note and its sunset photo 0.36, the pricing note and its whiteboard 0.47).
     recall_floor = 0.32
 
+    @property
+    def photo_recall_floor(self) -> float:
+        """A photo and a note share no such style: a photo's offline caption is short like a
+        query, so their pair is judged by the search floor (the cat photo → the cat note, 0.28).
+        Two photos keep ``recall_floor``: their captions share one form (a cat, a horse 0.25)."""
+        return self.score_floor
+
     def __init__(self, threads: int = 1, **_ignored: Any) -> None:
         # threads=1: the package's default of 4 oversubscribes a 2-core machine (20x slower).
         self._threads = threads

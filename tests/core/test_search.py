@@ -8,7 +8,7 @@ import pytest
 from core.app import Engine
 from core.config import Settings
 from core.search import Filters, make_snippet
-from tests.helpers import NO_MODELS, HashEmbedder, make_image, write
+from tests.helpers import NO_MODELS, HashEmbedder, drain, make_image, write
 
 
 @pytest.fixture
@@ -69,6 +69,33 @@ def test_recall_excludes_the_item_and_ranks_by_dot_product(engine: Engine) -> No
     assert [round(h.score, 5) for h in hits] == [round(e, 5) for e in expected]
     assert expected == sorted(expected, reverse=True)
     assert hits[0].path.endswith("ancient.md")  # shares "Miso the tabby cat"
+
+
+def test_recall_pairs_of_a_photo_and_a_note_may_have_their_own_floor(engine: Engine) -> None:
+    """An embedder's ``photo_recall_floor`` judges a photo paired with a memory of another
+    kind; note pairs and photo pairs keep ``recall_floor``; an explicit floor applies to all."""
+    make_image(Path(engine.folders[0]) / "pets" / "cat-photo-2.png", size=(80, 60))
+    drain(engine.index())
+    s = engine.searcher()
+    cats = next(p for p in s.vectors.paths if p.endswith("cats.md"))
+    photo = next(p for p in s.vectors.paths if p.endswith("cat-photo.png"))
+    every = {h.path: h.score for h in s.recall(path=cats, floor=-1.0)}
+    files = len(every)
+    s.embedder.recall_floor = max(every.values()) + 0.01  # type: ignore[misc]  # no pair passes
+    assert s.recall(path=cats) == []
+    s.embedder.photo_recall_floor = every[photo] - 0.001  # type: ignore[misc]
+    shown = [h.path for h in s.recall(path=cats)]
+    assert photo in shown  # notes scoring above the photo still stay under their floor
+    assert all(not p.endswith(".md") for p in shown)
+    # From a photo: the note it matched shows, by the same score; another photo keeps the
+    # recall floor, however close.
+    every = {h.path: h.score for h in s.recall(path=photo, floor=-1.0)}
+    twin = next(p for p in every if p.endswith("cat-photo-2.png"))
+    s.embedder.recall_floor = every[twin] + 0.01  # type: ignore[misc]
+    s.embedder.photo_recall_floor = every[cats] - 0.001  # type: ignore[misc]
+    back = [h.path for h in s.recall(path=photo)]
+    assert cats in back and twin not in back
+    assert len(s.recall(path=cats, floor=-1.0)) == files
 
 
 def test_recall_from_text(engine: Engine) -> None:

@@ -28,7 +28,8 @@ HEADER = ["set", "queries", "ranking", "hit@1", "hit@5", "MRR@10", "false match"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make quality")
-    parser.add_argument("--sets", default="personal,multilingual,photos,recall,pydoc300,pydoc1500")
+    every = "personal,multilingual,held,photos,recall,pydoc300,pydoc1500"
+    parser.add_argument("--sets", default=every, help=f"comma-separated, of {every}")
     parser.add_argument("--misses", action="store_true", help="list the combined ranking's misses")
     args = parser.parse_args(argv)
     wanted = args.sets.split(",")
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             found.clear()
 
         found: list[str] = []
-        if {"personal", "multilingual", "photos", "recall"} & set(wanted):
+        if {"personal", "multilingual", "held", "photos", "recall"} & set(wanted):
             root = work / "personal"
             corpora.build_personal(root)
             engine = open_engine(root, work / "data-personal", embedder)
@@ -58,6 +59,17 @@ def main(argv: list[str] | None = None) -> int:
             if "multilingual" in wanted:
                 s = evaluate(engine, root, queries.MULTILINGUAL, misses=found)
                 report("de/fr/es/zh/ja → en notes", len(queries.MULTILINGUAL), s)
+            if "held" in wanted:  # never used to tune (tune.py does not read these)
+                s = evaluate(
+                    engine,
+                    root,
+                    queries.PERSONAL_HELD_OUT,
+                    queries.UNANSWERABLE_HELD_OUT,
+                    misses=found,
+                )
+                report("personal notes, held out", len(queries.PERSONAL_HELD_OUT), s)
+                s = evaluate(engine, root, queries.MULTILINGUAL_HELD_OUT, misses=found)
+                report("de/fr/es/zh/ja, held out", len(queries.MULTILINGUAL_HELD_OUT), s)
             if "photos" in wanted:
                 s = evaluate(engine, root, queries.PHOTOS, misses=found)
                 report("photos among notes", len(queries.PHOTOS), s)
