@@ -206,6 +206,46 @@ def test_sample_photos_are_tagged_and_found_by_plain_words(
         assert photos[int(np.argmax(scores))] is pieces[expected], query
 
 
+@needs_vision
+@needs_photos
+def test_recall_from_a_photo_lists_the_note_about_it_not_another_photo(
+    tmp_path: Path, tagger: OfflineTagger, local_embedder
+) -> None:
+    """The panel of the cat photo: the note about the cat, not the horse photo beside it
+    (two photos' captions share one form); the note's panel lists the photo back."""
+    from core.app import Engine
+    from core.config import Settings
+    from tests.helpers import write
+
+    data = _skimage_data()
+    assert data is not None
+    root = tmp_path / "notes"
+    (root / "Camera Roll").mkdir(parents=True)
+    shutil.copyfile(data / "chelsea.png", root / "Camera Roll" / "IMG_2041.png")
+    shutil.copyfile(data / "horse.png", root / "Camera Roll" / "IMG_2048.png")
+    write(
+        root / "pets" / "miso.md",
+        "# Miso\n\nMiso, our grey tabby cat, sleeps on the sofa most of the day and wakes up "
+        "only for dinner. She is nine years old.\n",
+    )
+    write(root / "bike.md", "# Bike repair\n\nNew chain and brake pads, 85 euros.\n")
+    engine = Engine(
+        Settings(folders=[str(root)]),
+        data=tmp_path / "data",
+        embedder=local_embedder,
+        readers=Readers(tagger=tagger),
+    )
+    for _ in engine.index():
+        pass
+    searcher = engine.searcher()
+    cat = [
+        Path(h.path).name for h in searcher.recall(path=str(root / "Camera Roll" / "IMG_2041.png"))
+    ]
+    assert cat[:1] == ["miso.md"] and "IMG_2048.png" not in cat
+    note = [Path(h.path).name for h in searcher.recall(path=str(root / "pets" / "miso.md"))]
+    assert "IMG_2041.png" in note and "IMG_2048.png" not in note
+
+
 # --- HEIC / HEIF ----------------------------------------------------------------------------
 
 
